@@ -1,0 +1,234 @@
+"""Learners that map a stack of transfer sets to weight vectors, all at once.
+
+The Monte Carlo experiments of the book draw hundreds of transfer sets; each
+learner here takes them as one array ``X_batch`` of shape ``(trials, n, d)``
+and returns weights of shape ``(trials, d)`` with batched linear algebra, so
+no Python loop trains one set at a time.
+
+* :func:`distillation_weights`: the gradient-descent distillation student,
+  i.e. ``w_hat`` of Theorem 1 (eq. 6), through one batched QR.
+* :func:`hard_label_weights`: logistic regression on the teacher's 0/1 labels
+  trained by gradient descent from zero; on separable data its norm grows
+  without bound and its direction approaches the max-margin separator
+  (Soudry et al., 2018).
+* :func:`delta_weights`: the learners ``w_delta`` of Section 5.2, which
+  minimize the distillation loss just as well but are pushed off the
+  gradient-descent solution by ``delta`` in the orthogonal complement of the
+  data span.
+* :func:`transfer_risks`: eq. (4) on held-out inputs for many students.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import (
+    as_data_matrix,
+    as_float,
+    as_float_array,
+    as_generator,
+    as_int,
+    as_nonzero_vector,
+)
+from .losses import sigmoid
+
+__all__ = [
+    "distillation_weights",
+    "hard_label_weights",
+    "orthogonal_directions",
+    "delta_weights",
+    "transfer_risks",
+]
+
+
+def _check_batch(X_batch, w_star) -> tuple[np.ndarray, np.ndarray]:
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
+    if X_batch.shape[2] != w_star.shape[0]:
+        raise ValueError(
+            f"X_batch must have d = {w_star.shape[0]} features in its last axis, got shape {X_batch.shape}"
+        )
+    return X_batch, w_star
+
+
+#: Gram matrices with a larger condition number are projected through QR instead.
+GRAM_CONDITION_LIMIT = 1e8
+
+
+def _project_onto_spans(X_batch: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``P_X v`` for each transfer set: the projection onto the span of its rows.
+
+    ``X_batch`` has shape (trials, n, d) with ``n < d``; ``vectors`` has shape
+    (d,) or (trials, d). The projection ``X^T (X X^T)^{-1} X v`` (eq. 6 with
+    samples as rows) is solved through the small ``(n, n)`` Gram matrices,
+    which costs ``n^2 d`` per set instead of a QR factorization of the
+    ``(d, n)`` matrix; sets whose Gram matrix is ill-conditioned (condition
+    number above ``GRAM_CONDITION_LIMIT``, where squaring the condition of
+    ``X`` would cost accuracy) are projected through a QR factorization.
+    """
+    trials = X_batch.shape[0]
+    vectors = np.broadcast_to(vectors, (trials, X_batch.shape[2]))
+    gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
+    eigenvalues = np.linalg.eigvalsh(gram)  # ascending
+    well = eigenvalues[:, 0] > eigenvalues[:, -1] / GRAM_CONDITION_LIMIT
+    projections = np.empty((trials, X_batch.shape[2]))
+    if np.any(well):
+        X_well = X_batch[well]
+        rhs = np.einsum("tnd,td->tn", X_well, vectors[well])
+        coefficients = np.linalg.solve(gram[well], rhs[..., None])[..., 0]
+        projections[well] = np.einsum("tnd,tn->td", X_well, coefficients)
+    if not np.all(well):
+        q, _ = np.linalg.qr(np.swapaxes(X_batch[~well], 1, 2))  # (bad, d, n)
+        projections[~well] = np.einsum("tdn,tn->td", q, np.einsum("tdn,td->tn", q, vectors[~well]))
+    return projections
+
+
+def distillation_weights(X_batch, w_star) -> np.ndarray:
+    """Distillation students ``w_hat`` (Theorem 1, eq. 6) for a stack of transfer sets.
+
+    ``w_hat = w_*`` when ``n >= d`` and the projection of ``w_*`` onto the
+    span of the set's inputs otherwise (computed through the ``(n, n)`` Gram
+    matrices, with a QR fallback for ill-conditioned sets). Agrees with
+    :func:`kdbook.students.distillation_solutions` up to rounding.
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d)
+    w_star : array of shape (d,)
+
+    Returns
+    -------
+    ndarray of shape (trials, d)
+    """
+    X_batch, w_star = _check_batch(X_batch, w_star)
+    trials, n, d = X_batch.shape
+    if n >= d:
+        return np.broadcast_to(w_star, (trials, d)).copy()
+    return _project_onto_spans(X_batch, w_star)
+
+
+def hard_label_weights(X_batch, w_star, *, steps: int = 2000, lr_scale: float = 1.0) -> np.ndarray:
+    """Logistic regression on the teacher's hard labels, by gradient descent from 0.
+
+    Minimizes ``-(1/n) sum_i [t_i log sigma(w^T x_i) + (1 - t_i) log(1 - sigma(w^T x_i))]``
+    with ``t_i = 1{w_*^T x_i >= 0}`` for ``steps`` steps of size
+    ``lr_scale / L`` where ``L = lambda_max(X^T X) / (4 n)`` is the loss's
+    smoothness constant (per transfer set).
+
+    Gradient descent from zero stays in the span of the data, ``w = X^T c``,
+    so when ``n < d`` the iteration runs on the ``n`` coefficients ``c`` with
+    the Gram matrix ``X X^T`` (cost ``n^2`` per step instead of ``n d``); the
+    iterates are identical.
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d)
+    w_star : array of shape (d,)
+    steps : int >= 1
+    lr_scale : float in (0, 2)
+        Step size in units of ``1 / L``; any value below 2 keeps every step a
+        descent step.
+
+    Returns
+    -------
+    ndarray of shape (trials, d). Rescale freely: only the direction
+    matters for the classifier.
+    """
+    X_batch, w_star = _check_batch(X_batch, w_star)
+    steps = as_int(steps, "steps", minimum=1)
+    lr_scale = as_float(lr_scale, "lr_scale", minimum=0.0, maximum=2.0, strict_minimum=True)
+    if lr_scale == 2.0:
+        raise ValueError("lr_scale must be < 2 for gradient descent to be stable")
+    trials, n, d = X_batch.shape
+    targets = (X_batch @ w_star >= 0).astype(np.float64)  # (trials, n)
+    largest = np.linalg.norm(X_batch, ord=2, axis=(1, 2)) ** 2  # lambda_max(X^T X)
+    step = (lr_scale * 4.0 * n / np.maximum(largest, np.finfo(float).tiny))[:, None]
+    if n < d:
+        gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
+        coefficients = np.zeros((trials, n))
+        for _ in range(steps):
+            logits = np.einsum("tij,tj->ti", gram, coefficients)
+            coefficients -= step * (sigmoid(logits) - targets) / n
+        return np.einsum("tnd,tn->td", X_batch, coefficients)
+    weights = np.zeros((trials, d))
+    for _ in range(steps):
+        logits = np.einsum("tnd,td->tn", X_batch, weights)
+        weights -= step * np.einsum("tnd,tn->td", X_batch, sigmoid(logits) - targets) / n
+    return weights
+
+
+def orthogonal_directions(X_batch, rng) -> np.ndarray:
+    """Gaussian vectors ``q`` in the orthogonal complement of each data span (``X q = 0``).
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d) with ``n < d``
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (trials, d)
+    """
+    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
+    trials, n, d = X_batch.shape
+    if n >= d:
+        raise ValueError(f"X_batch must have n < d for a non-trivial orthogonal complement, got n={n}, d={d}")
+    rng = as_generator(rng)
+    gaussian = rng.standard_normal((trials, d))
+    return gaussian - _project_onto_spans(X_batch, gaussian)
+
+
+def delta_weights(X_batch, w_star, deltas, rng) -> np.ndarray:
+    """The learners ``w_delta = w_hat + delta (||w_hat|| / ||q||) q`` of Section 5.2.
+
+    All of them fit the soft labels exactly (``X w_delta = X w_hat``), so they
+    minimize the distillation loss equally well; ``delta = 0`` is the
+    gradient-descent student. One ``q`` is drawn per transfer set and shared
+    across the deltas, so the comparison between deltas is paired.
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d) with ``n < d``
+    w_star : array of shape (d,)
+    deltas : array of shape (k,), each >= 0
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (k, trials, d)
+    """
+    X_batch, w_star = _check_batch(X_batch, w_star)
+    deltas = as_float_array(np.atleast_1d(deltas), "deltas", ndim=1)
+    if np.any(deltas < 0):
+        raise ValueError("deltas must be >= 0")
+    w_hat = distillation_weights(X_batch, w_star)
+    q = orthogonal_directions(X_batch, rng)
+    unit_push = (np.linalg.norm(w_hat, axis=1) / np.linalg.norm(q, axis=1))[:, None] * q
+    return w_hat[None, :, :] + deltas[:, None, None] * unit_push[None, :, :]
+
+
+def transfer_risks(weights, w_star, X_test) -> np.ndarray:
+    """Transfer risk (eq. 4) of many students on the same held-out inputs.
+
+    Parameters
+    ----------
+    weights : array of shape (..., d)
+        Any stack of student weight vectors.
+    w_star : array of shape (d,)
+    X_test : array of shape (m, d)
+
+    Returns
+    -------
+    ndarray of shape ``weights.shape[:-1]``: the fraction of rows of
+    ``X_test`` on which each student and the teacher disagree.
+    """
+    w_star = as_nonzero_vector(w_star, "w_star")
+    weights = as_float_array(weights, "weights")
+    if weights.shape[-1] != w_star.shape[0]:
+        raise ValueError(f"weights must have d = {w_star.shape[0]} in its last axis, got shape {weights.shape}")
+    X_test = as_data_matrix(X_test, "X_test", d=w_star.shape[0])
+    teacher = X_test @ w_star >= 0
+    flat = weights.reshape(-1, w_star.shape[0])
+    student = (X_test @ flat.T) >= 0  # (m, k)
+    risks = np.mean(student != teacher[:, None], axis=0)
+    return risks.reshape(weights.shape[:-1])

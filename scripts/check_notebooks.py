@@ -1,0 +1,66 @@
+"""Check (or, with --strip, enforce) that chapter notebooks carry no outputs.
+
+Chapters are executed at build time; committed notebooks hold only sources,
+so diffs stay readable and no stale number can hide in an output.
+
+    python scripts/check_notebooks.py chapters          # exit 1 on any output
+    python scripts/check_notebooks.py --strip chapters  # remove them in place
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def problems_in(notebook: dict) -> list[str]:
+    found = []
+    if notebook.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
+        found.append("kernelspec must be python3")
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        if cell.get("outputs"):
+            found.append(f"cell {index} has outputs")
+        if cell.get("execution_count") is not None:
+            found.append(f"cell {index} has an execution count")
+    return found
+
+
+def strip(notebook: dict) -> dict:
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        cell.get("metadata", {}).pop("execution", None)
+    notebook.get("metadata", {}).pop("widgets", None)
+    return notebook
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--strip", action="store_true", help="remove outputs in place")
+    args = parser.parse_args(argv)
+    paths = sorted(args.folder.glob("*.ipynb"))
+    if not paths:
+        print(f"no notebooks found in {args.folder}", file=sys.stderr)
+        return 1
+    failures = 0
+    for path in paths:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        if args.strip:
+            path.write_text(json.dumps(strip(notebook), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            continue
+        for problem in problems_in(notebook):
+            print(f"{path}: {problem}")
+            failures += 1
+    if not args.strip:
+        print(f"checked {len(paths)} notebooks: {failures} problems")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import ipywidgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from kdbook.widgets import draw_teacher_scale, explorer, teacher_scale_explorer  # noqa: E402
+
+
+def test_explorer_redraws_with_the_new_value():
+    calls = []
+
+    def draw(a):
+        calls.append(a)
+        fig, ax = plt.subplots()
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        return fig
+
+    slider = ipywidgets.IntSlider(value=1, min=0, max=5)
+    app = explorer(draw, {"a": slider})
+    assert calls == [1]
+    slider.value = 4
+    assert calls == [1, 4]
+    app.redraw()
+    assert calls == [1, 4, 4]
+
+
+def test_explorer_rejects_bad_arguments():
+    with pytest.raises(TypeError, match="draw must be callable"):
+        explorer(None, {"a": ipywidgets.IntSlider()})
+    with pytest.raises(ValueError, match="controls"):
+        explorer(lambda: None, {})
+
+
+def test_teacher_scale_figure_reports_share_of_hard_labels():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 3))
+    fig = draw_teacher_scale(X, np.array([1.0, 0, 0]), 100.0)
+    title = fig.axes[0].get_title()
+    assert "100" in title and "%" in title
+    share = float(title.split(":")[1].strip().split("%")[0])
+    assert share > 90
+    plt.close(fig)
+    fig = draw_teacher_scale(X, np.array([1.0, 0, 0]), 0.01)
+    assert fig.axes[0].get_title().split(":")[1].strip().startswith("0.0%")
+    plt.close(fig)
+
+
+def test_teacher_scale_explorer_slider_changes_the_plot():
+    rng = np.random.default_rng(0)
+    app = teacher_scale_explorer(rng.standard_normal((50, 3)), np.array([0.0, 1, 0]), scale=1.0)
+    slider = app.children[1].children[0]
+    slider.value = 100.0
+    assert slider.value == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="scale must be <= 1000"):
+        teacher_scale_explorer(np.ones((2, 3)), np.ones(3), scale=1e4)
+    with pytest.raises(ValueError, match="w_direction must be a non-zero"):
+        draw_teacher_scale(np.ones((2, 3)), np.zeros(3), 1.0)
