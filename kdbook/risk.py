@@ -5,7 +5,12 @@
 * :func:`gaussian_transfer_risk`: the exact risk ``alpha(w, w_*)/pi`` for
   isotropic Gaussian inputs, a closed form to test estimators against;
 * :func:`theorem3_bound`, :func:`corollary1_bound`, :func:`corollary2_bound`:
-  the bounds on the expected transfer risk of Section 4.2, eqs. (19)-(21).
+  the bounds on the expected transfer risk of Section 4.2, eqs. (19)-(21);
+* :func:`theorem3_terms`: the two terms of eq. (19) at one ``beta``;
+* :func:`lemma1_cosines`: the QR identity (25)-(26) behind Lemma 1;
+* :func:`angle_perturbation_bound`, :func:`approximation_slack`,
+  :func:`approximate_theorem3_bound`: Theorem 3 for a student that is only
+  ``epsilon``-close to ``w_hat`` (Appendix D).
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ __all__ = [
     "theorem3_bound",
     "corollary1_bound",
     "corollary2_bound",
+    "theorem3_terms",
+    "lemma1_cosines",
+    "angle_perturbation_bound",
+    "approximation_slack",
+    "approximate_theorem3_bound",
 ]
 
 HALF_PI = np.pi / 2
@@ -40,7 +50,10 @@ def angle(u, v, signed: bool = False) -> float:
     u = as_nonzero_vector(u, "u")
     v = as_nonzero_vector(v, "v")
     check_same_dimension(u, v, "u", "v")
-    # Normalize first so huge or tiny norms cannot overflow the product.
+    # Normalize first so huge or tiny norms cannot overflow the product (and
+    # divide by the largest entry before taking norms, which could overflow too).
+    u = u / np.max(np.abs(u))
+    v = v / np.max(np.abs(v))
     cosine = float(np.dot(u / np.linalg.norm(u), v / np.linalg.norm(v)))
     if not signed:
         cosine = abs(cosine)
@@ -200,3 +213,164 @@ def corollary2_bound(kappa: float, n: int, c: float = 1.0) -> float:
     n = as_int(n, "n", minimum=1)
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     return float(c * (1.0 + np.log(n) ** kappa) / n**kappa)
+
+
+def _check_beta(beta, name: str = "beta") -> float:
+    beta = as_float(beta, name, minimum=0.0)
+    if beta > HALF_PI * (1 + 1e-12):
+        raise ValueError(f"{name} must lie in [0, pi/2], got {beta}")
+    return min(beta, HALF_PI)
+
+
+def theorem3_terms(p: Callable, n: int, beta) -> tuple[float, float]:
+    """The two terms of eq. (19) at one ``beta``: ``(p(beta), p(pi/2 - beta)^n)``.
+
+    The first is the mass of "hard" test points (angle to ``w_*`` at least
+    ``beta``); the second the probability that no transfer point is a good
+    teaching point (all at angle at least ``pi/2 - beta``), eq. (32).
+
+    Parameters
+    ----------
+    p : callable, the reverse cdf of eq. (17)
+    n : int >= 1
+    beta : float in [0, pi/2]
+    """
+    if not callable(p):
+        raise TypeError("p must be a callable p(theta)")
+    n = as_int(n, "n", minimum=1)
+    beta = _check_beta(beta)
+    first = float(_evaluate_p(p, np.array([beta]))[0])
+    second = float(_evaluate_p(p, np.array([HALF_PI - beta]))[0]) ** n
+    return first, second
+
+
+def lemma1_cosines(X, w_star) -> tuple[np.ndarray, np.ndarray]:
+    """``cos alpha_bar(w_*, w_hat(X[:k]))`` for every prefix ``k``, in the two forms of eqs. (25)-(26).
+
+    With the QR factorization ``X^T = Q R`` (the paper's ``X = Q R``), the
+    distillation solution of the first ``k`` points is ``Q_k Q_k^T w_*`` and
+
+    * eq. (25): ``w_*^T Q_k Q_k^T w_* / (||w_*|| ||Q_k Q_k^T w_*||)``;
+    * eq. (26): ``||Q_k^T w_*|| / ||w_*||``, a partial sum of squares, hence
+      non-decreasing in ``k``: Lemma 1.
+
+    Parameters
+    ----------
+    X : array of shape (n, d) with ``n <= d``, full rank
+    w_star : array of shape (d,)
+
+    Returns
+    -------
+    (cos25, cos26) : two ndarrays of shape (n,)
+    """
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    n, d = X.shape
+    if n > d:
+        raise ValueError(f"X must have n <= d rows for the QR argument of Lemma 1, got n={n}, d={d}")
+    q, r = np.linalg.qr(X.T)  # (d, n), (n, n)
+    if np.min(np.abs(np.diag(r))) <= 1e-12 * np.max(np.abs(np.diag(r))):
+        raise ValueError("X must have full row rank (its points linearly independent)")
+    coefficients = q.T @ w_star  # q_j^T w_*, shape (n,)
+    norm = np.linalg.norm(w_star)
+    cos26 = np.sqrt(np.cumsum(coefficients**2)) / norm
+    projections = np.cumsum(q * coefficients, axis=1).T  # row k-1: Q_k Q_k^T w_*
+    lengths = np.linalg.norm(projections, axis=1)
+    cos25 = (projections @ w_star) / (norm * np.maximum(lengths, np.finfo(float).tiny))
+    return cos25, cos26
+
+
+def angle_perturbation_bound(epsilon, w_hat_norm) -> float:
+    """Largest angle between ``w`` and ``w_hat`` when ``||w - w_hat|| <= epsilon < ||w_hat||``.
+
+    It is ``arcsin(epsilon / ||w_hat||)`` (the tool behind Appendix D): from
+    ``2 w^T w_hat = ||w||^2 + ||w_hat||^2 - ||w - w_hat||^2`` the cosine is at
+    least ``(r^2 + a^2 - epsilon^2) / (2 r a)`` with ``r = ||w||``,
+    ``a = ||w_hat||``, minimized at ``r = sqrt(a^2 - epsilon^2)``. The bound is
+    attained by ``w`` tangent to the sphere of radius ``epsilon`` around ``w_hat``.
+
+    Parameters
+    ----------
+    epsilon : float >= 0
+    w_hat_norm : float > epsilon
+    """
+    epsilon = as_float(epsilon, "epsilon", minimum=0.0)
+    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
+    if epsilon >= w_hat_norm:
+        raise ValueError(f"epsilon must be < w_hat_norm (got {epsilon} >= {w_hat_norm}); otherwise w may be 0")
+    return float(np.arcsin(epsilon / w_hat_norm))
+
+
+def approximation_slack(beta, rho) -> float:
+    """The angle ``eta(beta)`` lost by an ``epsilon``-close student in the approximate Theorem 3.
+
+    The smallest ``eta >= 0`` with ``sin(eta) sin(beta + eta) >= rho`` where
+    ``rho = epsilon / ||w_*||``; by ``2 sin(a) sin(b) = cos(a - b) - cos(a + b)``
+    it is ``eta = (arccos(cos(beta) - 2 rho) - beta) / 2``. It exists with
+    ``beta + eta <= pi/2`` only when ``cos(beta) >= rho``; otherwise ``inf``.
+
+    Parameters
+    ----------
+    beta : float in [0, pi/2]
+    rho : float in [0, 1)
+    """
+    beta = _check_beta(beta)
+    rho = as_float(rho, "rho", minimum=0.0, maximum=1.0)
+    if rho == 1.0:
+        raise ValueError("rho = epsilon / ||w_*|| must be < 1")
+    if np.cos(beta) < rho:
+        return float("inf")
+    return float(0.5 * (np.arccos(np.clip(np.cos(beta) - 2.0 * rho, -1.0, 1.0)) - beta))
+
+
+def approximate_theorem3_bound(
+    p: Callable, n: int, rho, d: int | None = None, *, tight: bool = False, grid: int = 4097
+) -> Bound:
+    """Theorem 3 for a student only ``epsilon``-close to ``w_hat`` (Appendix D), minimized over ``beta``.
+
+    If ``||w - w_hat(X)|| <= epsilon`` for every transfer set and
+    ``rho = epsilon / ||w_*|| < 1``, then for ``n < d`` and every ``beta`` with
+    ``cos(beta) >= rho``
+
+    ``E[R(h_w)] <= p(beta) + p(pi/2 - beta - eta(beta))^n``
+
+    with ``eta`` from :func:`approximation_slack` (``eta = 0`` when
+    ``rho = 0``: eq. 19). With ``tight=True`` the second term is multiplied by
+    ``1 - p(beta)``. For ``n >= d`` (``w_hat = w_*``) the bound is
+    ``p(arccos(rho))`` (0 when ``rho = 0``, eq. 18).
+
+    Parameters
+    ----------
+    p : callable, the reverse cdf of eq. (17)
+    n : int >= 1
+    rho : float in [0, 1), the relative accuracy ``epsilon / ||w_*||``
+    d : int >= 1, optional
+    tight : bool, default False
+    grid : int >= 3, points of the grid over ``beta``
+
+    Returns
+    -------
+    Bound
+        A float with attribute ``beta`` (the minimizing ``beta`` on the grid).
+    """
+    if not callable(p):
+        raise TypeError("p must be a callable p(theta)")
+    n = as_int(n, "n", minimum=1)
+    rho = as_float(rho, "rho", minimum=0.0, maximum=1.0)
+    if rho == 1.0:
+        raise ValueError("rho = epsilon / ||w_*|| must be < 1")
+    grid = as_int(grid, "grid", minimum=3)
+    if d is not None:
+        d = as_int(d, "d", minimum=1)
+        if n >= d:
+            if rho == 0.0:
+                return Bound(0.0, np.nan)
+            return Bound(float(_evaluate_p(p, np.array([np.arccos(rho)]))[0]), np.nan)
+    betas = np.linspace(0.0, float(np.arccos(rho)), grid)
+    etas = 0.5 * (np.arccos(np.clip(np.cos(betas) - 2.0 * rho, -1.0, 1.0)) - betas)
+    good = np.clip(HALF_PI - betas - etas, 0.0, HALF_PI)
+    first = _evaluate_p(p, betas)
+    second = _evaluate_p(p, good) ** n
+    values = first + ((1.0 - first) * second if tight else second)
+    best = int(np.argmin(values))
+    return Bound(min(float(values[best]), 1.0), float(betas[best]))

@@ -17,6 +17,9 @@ Three families are provided:
   ``p(theta) = (1 - 2 theta / pi)^kappa`` exactly.
 * :func:`margin_task`: angles never exceed ``pi/2 - margin``, the setting of
   Corollary 1.
+
+For any sample, :func:`teacher_angles` gives each input's angle to the
+teacher (eq. 16) and :func:`empirical_p` estimates ``p`` (eq. 17).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg.blas import dger
 from scipy.special import betainc
 
 from ._validation import (
@@ -42,6 +46,7 @@ __all__ = [
     "polynomial_angle_task",
     "margin_task",
     "empirical_p",
+    "teacher_angles",
     "check_angles",
 ]
 
@@ -114,12 +119,29 @@ class TransferTask:
         return self._p(check_angles(theta))
 
 
-def _unit_vectors_at_angle(angles: np.ndarray, axis: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Unit vectors at the given angles to ``axis``, uniform around it."""
-    noise = rng.standard_normal((angles.shape[0], axis.shape[0]))
-    noise -= np.outer(noise @ axis, axis)
-    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    return np.cos(angles)[:, None] * axis + np.sin(angles)[:, None] * noise
+def _scaled_vectors_at_angle(
+    angles: np.ndarray, lengths: np.ndarray, axis: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """``lengths * z`` with ``z`` the unit vector at ``angles`` to the unit ``axis`` in the plane of ``noise``.
+
+    Works in place on ``noise`` (shape ``(m, d)``, i.i.d. Gaussian): the part of
+    each row orthogonal to ``axis`` is normalized and the result is
+    ``lengths (cos(angle) axis + sin(angle) noise_perp / ||noise_perp||)``,
+    without temporaries of shape ``(m, d)`` (the rank-one update is BLAS ``dger``).
+    """
+    along = noise @ axis  # (m,)
+    perp_norm = np.sqrt(np.maximum(np.einsum("ij,ij->i", noise, noise) - along**2, np.finfo(float).tiny))
+    scale = lengths * np.sin(angles) / perp_norm
+    coefficient = lengths * np.cos(angles) - scale * along
+    noise *= scale[:, None]
+    if noise.flags.c_contiguous and noise.shape[0] > 0:
+        # noise.T is Fortran-ordered: dger updates it (and so noise) in place.
+        updated = dger(1.0, axis, coefficient, a=noise.T, overwrite_a=True)
+        if not np.shares_memory(updated, noise):  # pragma: no cover - scipy copied after all
+            noise.T[...] = updated
+    else:  # pragma: no cover - noise is always a fresh C-ordered array here
+        noise += np.outer(coefficient, axis)
+    return noise
 
 
 def _angle_task(name, w_star, p, p_inverse) -> TransferTask:
@@ -129,8 +151,9 @@ def _angle_task(name, w_star, p, p_inverse) -> TransferTask:
     def sampler(count: int, rng: np.random.Generator) -> np.ndarray:
         # Inverse-transform sampling: P[p^{-1}(u) >= theta] = P[u <= p(theta)] = p(theta).
         angles = p_inverse(rng.uniform(size=count))
-        directions = _unit_vectors_at_angle(angles, axis, rng)
-        return rng.standard_normal(count)[:, None] * directions
+        noise = rng.standard_normal((count, axis.shape[0]))
+        lengths = rng.standard_normal(count)
+        return _scaled_vectors_at_angle(angles, lengths, axis, noise)
 
     return TransferTask(name=name, w_star=w_star, _sampler=sampler, _p=p)
 
@@ -218,6 +241,29 @@ def margin_task(d: int, margin: float, *, kappa: float = 1.0, scale: float = 1.0
     return _angle_task(f"margin ({np.degrees(margin):.0f} deg)", w_star, p, p_inverse)
 
 
+def teacher_angles(X, w_star) -> np.ndarray:
+    """The unsigned angle ``alpha_bar(w_*, x)`` of eq. (16) for every row ``x`` of ``X``.
+
+    Parameters
+    ----------
+    X : array of shape (n, d), no zero rows
+    w_star : array of shape (d,), non-zero
+
+    Returns
+    -------
+    ndarray of shape (n,), radians in ``[0, pi/2]``.
+    """
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    scale = np.max(np.abs(X), axis=1, keepdims=True)
+    if np.any(scale == 0):
+        raise ValueError("X must not contain zero rows (their angle to w_star is undefined)")
+    X = X / scale
+    unit = w_star / np.max(np.abs(w_star))
+    cosines = np.abs(X @ unit) / (np.linalg.norm(X, axis=1) * np.linalg.norm(unit))
+    return np.arccos(np.clip(cosines, 0.0, 1.0))
+
+
 def empirical_p(X, w_star, theta) -> np.ndarray:
     """Estimate ``p(theta)`` of eq. (17) from a sample: the fraction of rows of ``X``
     whose unsigned angle to ``w_star`` is at least ``theta``.
@@ -226,13 +272,7 @@ def empirical_p(X, w_star, theta) -> np.ndarray:
     ``theta`` a scalar or array in ``[0, pi/2]``. Rows equal to zero are
     rejected because their angle is undefined.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
-        raise ValueError("X must not contain zero rows (their angle to w_star is undefined)")
+    angles = np.sort(teacher_angles(X, w_star))
     theta = check_angles(theta)
-    cosines = np.clip(np.abs(X @ w_star) / (norms * np.linalg.norm(w_star)), 0.0, 1.0)
-    angles = np.sort(np.arccos(cosines))
     below = np.searchsorted(angles, theta.ravel(), side="left")
     return ((angles.shape[0] - below) / angles.shape[0]).reshape(theta.shape)

@@ -1,0 +1,182 @@
+"""Symbolic checks (sympy) of the algebra behind Corollary 2 and Appendix D.
+
+Corollary 2 of Phuong & Lampert (2019) inserts ``p(theta) <= (1 - 2 theta/pi)^kappa``
+into Theorem 3 (eq. 22), sets ``beta = (pi/2) n^{-1/n}`` and simplifies (eq. 23),
+then uses ``e^x >= 1 + x`` to reach eq. (21). :func:`corollary2_steps`
+verifies each step with sympy and :func:`check_corollary2_grid` checks the
+resulting chain of inequalities numerically on a grid of ``n`` and ``kappa``.
+
+For the approximate-distillation theorem (Appendix D), :func:`angle_tool_steps`
+verifies the minimization behind ``angle(w, w_hat) <= arcsin(epsilon / ||w_hat||)``
+and :func:`slack_identity` the closed form of the slack ``eta(beta)`` used by
+:func:`kdbook.risk.approximation_slack`.
+
+Each check returns :class:`SymbolicStep` records: a name, the sympy
+expression that must vanish (or be non-negative), the simplified result and
+whether the check holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from ._validation import as_float_array
+
+__all__ = [
+    "SymbolicStep",
+    "corollary2_steps",
+    "corollary2_chain",
+    "check_corollary2_grid",
+    "angle_tool_steps",
+    "slack_identity",
+]
+
+
+@dataclass(frozen=True)
+class SymbolicStep:
+    """One verified step.
+
+    Attributes
+    ----------
+    name : str
+        What the step claims, in words.
+    claim : sympy.Expr
+        The expression the step is about (a difference that must be 0, or a
+        quantity that must be >= 0).
+    result : sympy.Expr
+        ``claim`` after simplification.
+    holds : bool
+        Whether sympy proved the claim.
+    """
+
+    name: str
+    claim: sp.Expr
+    result: sp.Expr
+    holds: bool
+
+    def latex(self) -> str:
+        """The claim in LaTeX, for display in the book."""
+        return sp.latex(self.claim)
+
+
+def _zero(name: str, difference: sp.Expr) -> SymbolicStep:
+    result = sp.simplify(sp.powsimp(sp.expand_log(difference, force=True), force=True))
+    return SymbolicStep(name, difference, result, bool(result == 0))
+
+
+def corollary2_steps() -> list[SymbolicStep]:
+    """Verify the algebra of eqs. (22)-(23) with ``beta = (pi/2) n^{-1/n}``.
+
+    Steps (``n >= 2``, ``kappa >= 0`` real symbols; ``c = 1``):
+
+    1. ``1 - (2/pi) beta = 1 - exp(-log(n)/n)`` (first term of eq. 23);
+    2. ``(1 - (2/pi)(pi/2 - beta))^{n kappa} = n^{-kappa}`` (second term);
+    3. ``e^x - 1 - x >= 0`` for all real ``x``: its derivative vanishes only
+       at ``x = 0``, where the value is 0, and its second derivative is
+       positive;
+    4. hence ``1 - exp(-log(n)/n) <= log(n)/n`` (``x = -log(n)/n``), and
+       ``(log(n)/n)^kappa + n^{-kappa} = (1 + (log n)^kappa)/n^kappa``: eq. (21).
+    """
+    n, kappa = sp.symbols("n kappa", positive=True)
+    x = sp.symbols("x", real=True)
+    beta = sp.pi / 2 * n ** (-1 / n)
+    steps = [
+        _zero("first term: 1 - (2/pi) beta = 1 - exp(-log(n)/n)",
+              (1 - 2 / sp.pi * beta) - (1 - sp.exp(-sp.log(n) / n))),
+        _zero("second term: (1 - (2/pi)(pi/2 - beta))^(n kappa) = n^(-kappa)",
+              (1 - 2 / sp.pi * (sp.pi / 2 - beta)) ** (n * kappa) - n ** (-kappa)),
+    ]
+    f = sp.exp(x) - 1 - x
+    critical = sp.solve(sp.diff(f, x), x)
+    convex = sp.simplify(sp.diff(f, x, 2))
+    holds = critical == [0] and sp.simplify(f.subs(x, 0)) == 0 and bool(convex.is_positive)
+    steps.append(SymbolicStep("e^x >= 1 + x: f = e^x - 1 - x is convex with its only critical point f(0) = 0",
+                              f, convex, holds))
+    gap = sp.log(n) / n - (1 - sp.exp(-sp.log(n) / n))
+    gap_holds = sp.simplify(gap - f.subs(x, -sp.log(n) / n)) == 0 and holds
+    steps.append(SymbolicStep("1 - exp(-log(n)/n) <= log(n)/n, since the gap is f(-log(n)/n) >= 0",
+                              gap, sp.simplify(gap - f.subs(x, -sp.log(n) / n)), bool(gap_holds)))
+    steps.append(_zero("(log(n)/n)^kappa + n^(-kappa) = (1 + log(n)^kappa) / n^kappa",
+                       (sp.log(n) / n) ** kappa + n ** (-kappa) - (1 + sp.log(n) ** kappa) / n**kappa))
+    return steps
+
+
+def corollary2_chain(n, kappa) -> dict[str, np.ndarray]:
+    """The chain (22) >= ... evaluated numerically, for arrays ``n >= 1`` and ``kappa >= 0``.
+
+    Returns the three quantities of the proof at ``beta = (pi/2) n^{-1/n}``:
+    ``"eq22"``, the right side of eq. (22); ``"eq23"``, the right side of
+    eq. (23) (equal to ``"eq22"``); ``"eq21"``, the final bound
+    ``(1 + (log n)^kappa)/n^kappa``. Broadcasting applies.
+    """
+    n = as_float_array(n, "n")
+    kappa = as_float_array(kappa, "kappa")
+    if np.any(n < 1):
+        raise ValueError("n must be >= 1")
+    if np.any(kappa < 0):
+        raise ValueError("kappa must be >= 0")
+    beta = np.pi / 2 * n ** (-1.0 / n)
+    eq22 = (1 - 2 / np.pi * beta) ** kappa + (1 - 2 / np.pi * (np.pi / 2 - beta)) ** (n * kappa)
+    eq23 = (1 - np.exp(-np.log(n) / n)) ** kappa + n ** (-kappa)
+    eq21 = (1 + np.log(n) ** kappa) / n**kappa
+    return {"eq22": eq22, "eq23": eq23, "eq21": eq21}
+
+
+def check_corollary2_grid(ns, kappas, *, rtol: float = 1e-12) -> dict[str, float]:
+    """Check eq. (22) = eq. (23) <= eq. (21) on the grid ``ns x kappas``.
+
+    Returns the largest relative mismatch between (22) and (23) and the
+    largest value of ``(23) - (21)`` (which must be <= 0 up to rounding);
+    raises ``AssertionError`` if either check fails.
+    """
+    n_grid, kappa_grid = np.meshgrid(as_float_array(ns, "ns", ndim=1), as_float_array(kappas, "kappas", ndim=1))
+    chain = corollary2_chain(n_grid, kappa_grid)
+    mismatch = float(np.max(np.abs(chain["eq22"] - chain["eq23"]) / np.maximum(chain["eq23"], 1e-300)))
+    excess = float(np.max(chain["eq23"] - chain["eq21"]))
+    if mismatch > 1e-9:
+        raise AssertionError(f"eq. (22) and eq. (23) differ by a relative {mismatch:.2e}")
+    if excess > rtol:
+        raise AssertionError(f"eq. (23) exceeds eq. (21) by {excess:.2e}")
+    return {"max_relative_mismatch_22_23": mismatch, "max_excess_23_over_21": excess}
+
+
+def angle_tool_steps() -> list[SymbolicStep]:
+    """Verify the minimization behind ``angle(w, w_hat) <= arcsin(epsilon/||w_hat||)``.
+
+    With ``r = ||w||``, ``a = ||w_hat||`` and ``||w - w_hat|| <= epsilon < a``,
+    ``cos angle(w, w_hat) >= g(r) = (r^2 + a^2 - epsilon^2) / (2 r a)``. The steps:
+    ``g'(r) = 0`` exactly at ``r = sqrt(a^2 - epsilon^2)``, ``g''`` is positive
+    there, and the minimum value equals ``cos(arcsin(epsilon/a))``.
+    """
+    r, a, eps = sp.symbols("r a epsilon", positive=True)
+    g = (r**2 + a**2 - eps**2) / (2 * r * a)
+    r_star = sp.sqrt(a**2 - eps**2)
+    steps = [
+        _zero("g'(r) = 0 at r = sqrt(a^2 - epsilon^2)", sp.diff(g, r).subs(r, r_star)),
+    ]
+    curvature = sp.simplify(sp.diff(g, r, 2).subs(r, r_star))
+    # g'' = (a^2 - eps^2) / (a r^3) at r_star: positive when eps < a.
+    positive = sp.simplify(curvature - (a**2 - eps**2) / (a * r_star**3)) == 0
+    steps.append(SymbolicStep("g''(r*) = (a^2 - epsilon^2) / (a r*^3) > 0 for epsilon < a", curvature,
+                              curvature, bool(positive)))
+    steps.append(_zero("g(r*) = sqrt(1 - epsilon^2/a^2) = cos(arcsin(epsilon/a))",
+                       g.subs(r, r_star) - sp.cos(sp.asin(eps / a))))
+    return steps
+
+
+def slack_identity() -> SymbolicStep:
+    """Verify ``sin(eta) sin(beta + eta) = rho`` for ``eta = (arccos(cos(beta) - 2 rho) - beta)/2``.
+
+    The product-to-sum identity ``2 sin(eta) sin(beta + eta) = cos(beta) - cos(beta + 2 eta)``
+    turns the condition into ``cos(beta + 2 eta) = cos(beta) - 2 rho``.
+    """
+    beta, eta, rho = sp.symbols("beta eta rho", real=True)
+    difference = 2 * sp.sin(eta) * sp.sin(beta + eta) - (sp.cos(beta) - sp.cos(beta + 2 * eta))
+    identity = sp.simplify(sp.expand_trig(difference))
+    closed = (sp.acos(sp.cos(beta) - 2 * rho) - beta) / 2
+    substituted = sp.simplify((sp.cos(beta) - sp.cos(beta + 2 * closed)) / 2 - rho)
+    return SymbolicStep("2 sin(eta) sin(beta + eta) = cos(beta) - cos(beta + 2 eta), so eta(beta) solves it",
+                        difference, identity + substituted, bool(identity == 0 and substituted == 0))
