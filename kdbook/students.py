@@ -5,7 +5,13 @@
 * :func:`distillation_solutions` does the same for a stack of transfer sets.
 * :func:`gradient_descent` and :func:`gradient_flow` train a shallow
   (``N = 1``) student on ``L^1`` (eq. 1) with a finite step, and along the
-  continuous flow of eq. (3).
+  continuous flow of eq. (3), in numpy/scipy.
+* :func:`train_student` trains a shallow or deep linear student
+  ``w^T = W_N ... W_1`` (eq. 2) in torch and records its distance to
+  ``w_hat`` (Theorems 1 and 2).
+* :func:`restricted_hessian_eigenvalue`, :func:`strong_convexity_bound` and
+  :func:`sublevel_points` make the restricted strong convexity of eq. (9)
+  (the heart of the proof of Theorem 1) measurable.
 
 Samples are rows: ``X`` has shape ``(n, d)``; the paper's ``X`` is ``X.T``.
 """
@@ -41,6 +47,7 @@ __all__ = [
     "train_student",
     "restricted_hessian_eigenvalue",
     "strong_convexity_bound",
+    "sublevel_points",
 ]
 
 
@@ -241,7 +248,7 @@ DEFAULT_STEPS = {1: 5000, 2: 8000, 3: 12000}
 #: Default width of the hidden layers of a deep linear student.
 DEFAULT_HIDDEN_WIDTH = 8
 
-OPTIMIZERS = ("gd", "lbfgs")
+OPTIMIZERS = ("gd", "lbfgs", "newton")
 
 
 @dataclass(frozen=True)
@@ -265,12 +272,14 @@ class TrainedStudent:
         :func:`distillation_solution`, the limit predicted by Theorems 1-2.
     w0 : ndarray of shape (d,)
         The end-to-end starting point ``w(0)``.
+    initial_factors : list of ndarray
+        ``[W_1(0), ..., W_N(0)]``, the factors at the start.
     depth : int
         ``N``, the number of factors.
     lr : float
-        The step size used (for ``optimizer="lbfgs"``, L-BFGS's initial step).
+        The step size used (for L-BFGS and Newton, the initial step of the line search).
     optimizer : str
-        ``"gd"`` (gradient descent, a discretisation of the flow of eq. 3) or ``"lbfgs"``.
+        ``"gd"`` (gradient descent, a discretisation of the flow of eq. 3), ``"lbfgs"`` or ``"newton"``.
     """
 
     w: np.ndarray
@@ -278,6 +287,7 @@ class TrainedStudent:
     history: object
     w_hat: np.ndarray
     w0: np.ndarray
+    initial_factors: list
     depth: int
     lr: float
     optimizer: str
@@ -364,12 +374,12 @@ def train_student(
         ``N = 1``, 8000 for ``N = 2`` and 12000 for ``N >= 3``.
     lr : float > 0, optional
         Step size; default :func:`default_learning_rate` for gradient descent
-        and 1 (the initial step of the line search) for L-BFGS. With these
+        and 1 (the initial step of the line search) for L-BFGS and Newton. With these
         defaults a student with ``d <= 200``, ``n <= 400``, logits of order
         one and a well-conditioned ``X`` (``n`` not close to ``d``) converges
         (``||w - w_hat|| <= 1e-4 ||w_hat||`` for ``N = 1``). When ``n`` is
         close to ``d`` the smallest singular value of ``X`` makes every
-        first-order method slow: use ``optimizer="lbfgs"`` (``N = 1``).
+        first-order method slow: use ``optimizer="newton"`` (``N = 1``).
     init_scale : float >= 0, optional
         ``||w(0)||``: the start has this norm and a random direction drawn
         from ``seed``. Default 0 for ``N = 1`` (Theorem 1) and ``1e-3`` for
@@ -384,12 +394,15 @@ def train_student(
     w0 : array of shape (d,), optional
         An explicit end-to-end start instead of ``init_scale`` (for ``N >= 2``
         it is factored into balanced factors).
-    optimizer : {"gd", "lbfgs"}
+    optimizer : {"gd", "lbfgs", "newton"}
         ``"lbfgs"`` (``N = 1`` only) runs torch's L-BFGS with a strong-Wolfe
         line search; from ``w(0) = 0`` its steps are combinations of
         gradients, so they stay in the span of the data and it reaches the
-        same ``w_hat`` as gradient descent, far faster on ill-conditioned
-        or saturated (hot-teacher) problems.
+        same ``w_hat`` as gradient descent, far faster on saturated
+        (hot-teacher) problems. ``"newton"`` (``N = 1`` only) takes damped
+        Newton steps computed in the span of the data (the Hessian restricted
+        to span(X), eq. 9, with Armijo backtracking): the same limit, and
+        quadratic convergence even when ``n`` is close to ``d``.
     callback : callable, optional
         ``callback(step, steps)`` is called every ``callback_every`` steps
         and at the end (a widget uses it for its progress bar).
@@ -411,13 +424,15 @@ def train_student(
     depth = as_int(depth, "depth", minimum=1)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    if optimizer == "lbfgs" and depth != 1:
-        raise ValueError("optimizer='lbfgs' is only available for depth = 1 (deep students follow gradient descent)")
+    if optimizer != "gd" and depth != 1:
+        raise ValueError(
+            f"optimizer={optimizer!r} is only available for depth = 1 (deep students follow gradient descent)"
+        )
     if steps is None:
         steps = DEFAULT_STEPS[min(depth, 3)]
     steps = as_int(steps, "steps", minimum=1)
     if lr is None:
-        lr = 1.0 if optimizer == "lbfgs" else default_learning_rate(X, w_star, depth)
+        lr = 1.0 if optimizer != "gd" else default_learning_rate(X, w_star, depth)
     lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
     hidden_width = as_int(hidden_width, "hidden_width", minimum=1)
     callback_every = as_int(callback_every, "callback_every", minimum=1)
@@ -481,6 +496,32 @@ def train_student(
                 for factor, grad in zip(factors, grads, strict=True):
                     factor -= lr * grad
             notify(k + 1)
+    elif optimizer == "newton":
+        row = factors[0]
+        reduced = X_t @ basis_t  # (n, rank): the data in coordinates of span(X)
+        for k in range(steps + 1):
+            with torch.no_grad():
+                loss, _ = _torch_loss(torch, factors, X_t, y_t, entropy)
+                record(k, loss, row[0])
+                if k == steps:
+                    break
+                logits = X_t @ row[0]
+                probabilities = torch.sigmoid(logits)
+                gradient = reduced.T @ (probabilities - y_t) / n
+                hessian = (reduced.T * (probabilities * (1 - probabilities))) @ reduced / n
+                # Newton step restricted to span(X): the iterates never leave w(0) + span(X).
+                step = -torch.linalg.lstsq(hessian, gradient[:, None]).solution[:, 0]
+                decrement = -float(gradient @ step)
+                size = lr
+                if decrement > 1e-24:  # damped (backtracking) Newton, Armijo condition
+                    while size > 1e-12:
+                        trial = row[0] + size * (basis_t @ step)
+                        value, _ = _torch_loss(torch, [trial[None, :]], X_t, y_t, entropy)
+                        if float(value) <= float(loss) - 1e-4 * size * decrement:
+                            break
+                        size /= 2
+                row[0] += size * (basis_t @ step)
+            notify(k + 1)
     else:
         solver = torch.optim.LBFGS(
             factors, lr=lr, max_iter=1, max_eval=30, history_size=50,
@@ -507,7 +548,8 @@ def train_student(
         {"step": np.arange(steps + 1), "loss": losses, "distance": distances, "orthogonal": orthogonal}
     )
     return TrainedStudent(
-        w=end_to_end(final), factors=final, history=history, w_hat=w_hat, w0=start,
+        w=end_to_end(final), factors=final, history=history, w_hat=w_hat, w0=end_to_end(initial),
+        initial_factors=[np.array(f, copy=True) for f in initial],
         depth=depth, lr=float(lr), optimizer=optimizer,
     )
 
@@ -517,7 +559,7 @@ def train_student(
 # ---------------------------------------------------------------------------
 
 
-def restricted_hessian_eigenvalue(w, X) -> float:
+def restricted_hessian_eigenvalue(w, X):
     """Smallest eigenvalue of the Hessian of ``L^1`` at ``w`` restricted to span(X).
 
     ``lambda_min(Q^T H(w) Q)`` with ``H(w) = (1/n) X^T diag(sigma'(Xw)) X``
@@ -527,16 +569,26 @@ def restricted_hessian_eigenvalue(w, X) -> float:
 
     Parameters
     ----------
-    w : array of shape (d,)
+    w : array of shape (d,) or (k, d)
+        One point, or ``k`` points (the basis ``Q`` is then computed once).
     X : array of shape (n, d)
+
+    Returns
+    -------
+    float for one point, ndarray of shape (k,) for ``k`` points.
     """
-    w = as_vector(w, "w")
-    X = as_data_matrix(X, "X", d=w.shape[0])
-    basis = _span_basis(X)
-    logits = X @ w
-    reduced = X @ basis
-    hessian = (reduced.T * (sigmoid(logits) * sigmoid(-logits))) @ reduced / X.shape[0]
-    return float(np.linalg.eigvalsh(hessian)[0])
+    if isinstance(w, (str, bytes)) or w is None:
+        raise TypeError(f"w must be an array of numbers, got {type(w).__name__}")
+    single = np.ndim(w) == 1
+    points = as_float_array(np.atleast_2d(w) if single else w, "w", ndim=2)
+    X = as_data_matrix(X, "X", d=points.shape[1])
+    reduced = X @ _span_basis(X)
+    values = np.empty(points.shape[0])
+    for k, point in enumerate(points):
+        logits = X @ point
+        hessian = (reduced.T * (sigmoid(logits) * sigmoid(-logits))) @ reduced / X.shape[0]
+        values[k] = np.linalg.eigvalsh(hessian)[0]
+    return float(values[0]) if single else values
 
 
 def strong_convexity_bound(X, w_star) -> float:
@@ -587,3 +639,51 @@ def strong_convexity_bound(X, w_star) -> float:
     singular = np.linalg.svd(X, compute_uv=False)
     positive = singular[singular > singular[0] * max(X.shape) * np.finfo(np.float64).eps]
     return float(lowest * positive[-1] ** 2 / n)
+
+
+def sublevel_points(X, w_star, count: int, *, seed) -> np.ndarray:
+    """Random points of the sublevel set ``{w in w_hat + span(X) : L^1(w) <= L^1(0)}``.
+
+    The set ``W`` of the proof of Theorem 1 (eq. 9), restricted to the
+    affine subspace gradient descent from 0 moves in. Each point is
+    ``w_hat + r v`` for a random unit direction ``v`` in span(X) and ``r``
+    uniform between 0 and the boundary, where ``L^1 = L^1(0)`` (found with
+    scipy's ``brentq``; ``L^1`` is convex, so each ray leaves ``W`` once).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    w_star : array of shape (d,), the teacher (non-zero)
+    count : int >= 1
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (count, d)
+    """
+    from scipy.optimize import brentq
+
+    from .losses import soft_labels
+
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    count = as_int(count, "count", minimum=1)
+    rng = as_generator(seed, "seed")
+    y = soft_labels(X, w_star)
+    w_hat = distillation_solution(X, w_star)
+    level = normalized_cross_entropy(np.zeros_like(w_star), X, y)
+    basis = _span_basis(X)
+    points = np.empty((count, w_star.shape[0]))
+    for k in range(count):
+        v = basis @ rng.standard_normal(basis.shape[1])
+        v /= np.linalg.norm(v)
+
+        def excess(r, v=v):
+            return normalized_cross_entropy(w_hat + r * v, X, y) - level
+
+        reach = 1.0
+        while excess(reach) < 0:
+            reach *= 2.0
+        boundary = brentq(excess, 0.0, reach, xtol=1e-12) if level > 0 else 0.0
+        points[k] = w_hat + rng.uniform(0.0, boundary) * v
+    return points

@@ -1,0 +1,372 @@
+"""Deep linear students ``w^T = W_N ... W_1`` and the conditions of Theorem 2.
+
+Phuong & Lampert (2019), Theorem 2, assume a start that is
+
+* small, eq. (11): ``||w(0)|| < min{||w_hat||, eps^N (eps^2 ||w_hat||^(-2/N) + ||w_hat||^(2-2/N))^(-N/2)}``;
+* better than the origin, eq. (12): ``L^1(w(0)) < L^1(0)``;
+* balanced, eq. (13): ``W_{j+1}(0)^T W_{j+1}(0) = W_j(0) W_j(0)^T`` for ``j = 1, ..., N-1``.
+
+This module builds such starts (:func:`balanced_initialization`), reports
+which conditions hold (:func:`check_initial_conditions`), repairs (12) by a
+sign flip (:func:`flip_sign`), and gives the end-to-end dynamics that
+balancedness buys (Arora, Cohen and Hazan 2018, Theorem 1): under gradient
+flow on the factors, the product moves as
+
+``dw/dt = -P(w) grad L^1(w)``,  ``P(w) = ||w||^(2 - 2/N) (I + (N - 1) u u^T)``,  ``u = w / ||w||``,
+
+a preconditioned gradient flow (:func:`preconditioner`, :func:`end_to_end_flow`).
+
+Shapes: ``W_1`` is ``(h, d)``, the middle factors ``(h, h)``, ``W_N`` is
+``(1, h)``; samples are rows of ``X`` (``(n, d)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from ._validation import (
+    as_data_matrix,
+    as_float,
+    as_float_array,
+    as_generator,
+    as_int,
+    as_nonzero_vector,
+    as_vector,
+)
+from .losses import loss_gradient, normalized_cross_entropy, soft_labels
+from .students import Trajectory, distillation_solution
+
+__all__ = [
+    "balanced_initialization",
+    "end_to_end",
+    "balance_gaps",
+    "init_norm_bound",
+    "InitialConditions",
+    "check_initial_conditions",
+    "flip_sign",
+    "flip_sign_if_needed",
+    "preconditioner",
+    "end_to_end_velocity",
+    "end_to_end_flow",
+]
+
+
+def _as_factors(factors, name: str = "factors") -> list[np.ndarray]:
+    """Validate a chain ``[W_1, ..., W_N]`` whose product is a ``(1, d)`` row."""
+    if isinstance(factors, np.ndarray) or not isinstance(factors, (list, tuple)):
+        raise TypeError(f"{name} must be a list [W_1, ..., W_N] of 2-D arrays")
+    if len(factors) == 0:
+        raise ValueError(f"{name} must hold at least one factor")
+    checked = [as_float_array(f, f"{name}[{j}]", ndim=2) for j, f in enumerate(factors)]
+    for j in range(1, len(checked)):
+        if checked[j].shape[1] != checked[j - 1].shape[0]:
+            raise ValueError(
+                f"{name}[{j}] has shape {checked[j].shape} but must have {checked[j - 1].shape[0]} columns "
+                f"to multiply {name}[{j - 1}] of shape {checked[j - 1].shape}"
+            )
+    if checked[-1].shape[0] != 1:
+        raise ValueError(f"the last factor W_N must have one row (shape (1, h)), got {checked[-1].shape}")
+    return checked
+
+
+def balanced_initialization(d: int, depth: int, *, norm: float, hidden_width: int, seed, direction=None):
+    """Factors ``[W_1, ..., W_N]`` that satisfy balancedness (13) exactly, with ``||w(0)|| = norm``.
+
+    With ``u`` the unit direction of ``w(0)``, ``s = norm^(1/N)`` and random
+    unit vectors ``a_1, ..., a_{N-1}`` in ``R^h``:
+    ``W_1 = s a_1 u^T``, ``W_j = s a_j a_{j-1}^T`` and ``W_N = s a_{N-1}^T``.
+    Then ``W_{j+1}^T W_{j+1} = s^2 a_j a_j^T = W_j W_j^T`` for every ``j``
+    (up to rounding) and the product is ``s^N u^T = w(0)^T``. This is the
+    rank-one case of the balanced initialization of Arora et al. (2019).
+
+    Parameters
+    ----------
+    d : int >= 1
+        Input dimension.
+    depth : int >= 1
+        ``N``. For ``N = 1`` the single factor is ``w(0)^T`` (13 is vacuous).
+    norm : float > 0
+        ``||w(0)||``, the end-to-end norm.
+    hidden_width : int >= 1
+        ``h``.
+    seed : int or numpy.random.Generator
+        Draws ``a_j`` (and ``u`` when ``direction`` is None).
+    direction : array of shape (d,), optional
+        Direction of ``w(0)`` (normalized here); random by default.
+
+    Returns
+    -------
+    list of ndarray: ``W_1`` of shape ``(h, d)``, ``N - 2`` factors of shape
+    ``(h, h)`` and ``W_N`` of shape ``(1, h)``.
+    """
+    d = as_int(d, "d", minimum=1)
+    depth = as_int(depth, "depth", minimum=1)
+    norm = as_float(norm, "norm", minimum=0.0, strict_minimum=True)
+    hidden_width = as_int(hidden_width, "hidden_width", minimum=1)
+    rng = as_generator(seed, "seed")
+    if direction is None:
+        direction = rng.standard_normal(d)
+    else:
+        direction = as_nonzero_vector(direction, "direction")
+        if direction.shape[0] != d:
+            raise ValueError(f"direction must have shape ({d},), got {direction.shape}")
+    u = direction / np.linalg.norm(direction)
+    if depth == 1:
+        return [norm * u[None, :]]
+    s = norm ** (1.0 / depth)
+    a = rng.standard_normal((depth - 1, hidden_width))
+    a /= np.linalg.norm(a, axis=1, keepdims=True)
+    factors = [s * np.outer(a[0], u)]
+    for j in range(1, depth - 1):
+        factors.append(s * np.outer(a[j], a[j - 1]))
+    factors.append(s * a[-1][None, :])
+    return factors
+
+
+def end_to_end(factors) -> np.ndarray:
+    """The end-to-end weight vector ``w`` with ``w^T = W_N ... W_1`` (eq. 2), shape ``(d,)``."""
+    factors = _as_factors(factors)
+    row = factors[-1]
+    for factor in reversed(factors[:-1]):
+        row = row @ factor
+    return row[0].copy()
+
+
+def balance_gaps(factors) -> np.ndarray:
+    """``||W_{j+1}^T W_{j+1} - W_j W_j^T||_F`` for ``j = 1, ..., N-1`` (eq. 13), shape ``(N-1,)``.
+
+    All zero means balanced; empty for ``N = 1``.
+    """
+    factors = _as_factors(factors)
+    return np.array(
+        [np.linalg.norm(factors[j + 1].T @ factors[j + 1] - factors[j] @ factors[j].T) for j in range(len(factors) - 1)]
+    )
+
+
+def init_norm_bound(w_hat_norm: float, epsilon: float, depth: int) -> float:
+    """The right-hand side of eq. (11): how small ``||w(0)||`` must be for accuracy ``epsilon``.
+
+    ``min{||w_hat||, eps^N (eps^2 ||w_hat||^(-2/N) + ||w_hat||^(2 - 2/N))^(-N/2)}``.
+    """
+    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
+    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
+    depth = as_int(depth, "depth", minimum=1)
+    inner = epsilon**2 * w_hat_norm ** (-2.0 / depth) + w_hat_norm ** (2.0 - 2.0 / depth)
+    return float(min(w_hat_norm, epsilon**depth * inner ** (-depth / 2.0)))
+
+
+@dataclass(frozen=True)
+class InitialConditions:
+    """Which assumptions of Theorem 2 a start satisfies.
+
+    Attributes
+    ----------
+    init_norm, norm_bound : float
+        ``||w(0)||`` and the right-hand side of (11).
+    small : bool
+        Condition (11): ``init_norm < norm_bound``.
+    loss_start, loss_origin : float
+        ``L^1(w(0))`` and ``L^1(0)``.
+    better_than_origin : bool
+        Condition (12): ``loss_start < loss_origin``.
+    flip_repairs : bool
+        Whether negating ``W_N`` (so ``w(0) -> -w(0)``) satisfies (12).
+    balance_gap : float
+        Largest ``||W_{j+1}^T W_{j+1} - W_j W_j^T||_F`` relative to ``||w(0)||^(2/N)``.
+    balanced : bool
+        Condition (13), up to ``rtol``.
+    """
+
+    init_norm: float
+    norm_bound: float
+    small: bool
+    loss_start: float
+    loss_origin: float
+    better_than_origin: bool
+    flip_repairs: bool
+    balance_gap: float
+    balanced: bool
+
+    @property
+    def all_hold(self) -> bool:
+        """True when (11), (12) and (13) all hold."""
+        return self.small and self.better_than_origin and self.balanced
+
+
+def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float = 1e-10) -> InitialConditions:
+    """Report which of the conditions (11), (12), (13) of Theorem 2 hold for ``factors``.
+
+    Parameters
+    ----------
+    factors : list of arrays ``[W_1, ..., W_N]``
+        ``W_1`` of shape ``(h, d)``, ``W_N`` of shape ``(1, h)``.
+    X : array of shape (n, d)
+    w_star : array of shape (d,), the teacher
+    epsilon : float > 0
+        The accuracy ``eps`` of eq. (15) that (11) is checked for.
+    rtol : float >= 0
+        Balancedness (13) is accepted when every gap is at most
+        ``rtol * ||w(0)||^(2/N)`` (the size of ``W_j W_j^T``).
+    """
+    factors = _as_factors(factors)
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    if factors[0].shape[1] != w_star.shape[0]:
+        raise ValueError(f"factors[0] must have d = {w_star.shape[0]} columns, got shape {factors[0].shape}")
+    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
+    rtol = as_float(rtol, "rtol", minimum=0.0)
+    depth = len(factors)
+    w0 = end_to_end(factors)
+    y = soft_labels(X, w_star)
+    init_norm = float(np.linalg.norm(w0))
+    bound = init_norm_bound(float(np.linalg.norm(distillation_solution(X, w_star))), epsilon, depth)
+    loss_start = normalized_cross_entropy(w0, X, y)
+    loss_flipped = normalized_cross_entropy(-w0, X, y)
+    loss_origin = normalized_cross_entropy(np.zeros_like(w0), X, y)
+    gaps = balance_gaps(factors)
+    scale = init_norm ** (2.0 / depth) if init_norm > 0 else 1.0
+    gap = float(gaps.max() / scale) if gaps.size else 0.0
+    return InitialConditions(
+        init_norm=init_norm,
+        norm_bound=bound,
+        small=init_norm < bound,
+        loss_start=loss_start,
+        loss_origin=loss_origin,
+        better_than_origin=loss_start < loss_origin,
+        flip_repairs=loss_flipped < loss_origin,
+        balance_gap=gap,
+        balanced=gap <= rtol,
+    )
+
+
+def flip_sign(factors) -> list[np.ndarray]:
+    """Negate ``W_N``: the product becomes ``-w(0)`` and balancedness (13) is kept.
+
+    ``(-W_N)^T (-W_N) = W_N^T W_N``, so this is the repair of (12) that the
+    paper suggests ("at most one has to flip the sign on one of the W_i(0)").
+    """
+    factors = _as_factors(factors)
+    return [f.copy() for f in factors[:-1]] + [-factors[-1]]
+
+
+def flip_sign_if_needed(factors, X, w_star) -> list[np.ndarray]:
+    """Return ``factors``, or :func:`flip_sign` of them if that lowers ``L^1(w(0))`` (eq. 12).
+
+    ``L^1`` is convex, so ``L^1(w0) + L^1(-w0) >= 2 L^1(0)``; near the origin
+    exactly one of the two signs satisfies (12) unless ``X w0 = 0``.
+    """
+    factors = _as_factors(factors)
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    w0 = end_to_end(factors)
+    if w0.shape[0] != w_star.shape[0]:
+        raise ValueError(f"factors[0] must have d = {w_star.shape[0]} columns, got shape {factors[0].shape}")
+    y = soft_labels(X, w_star)
+    if normalized_cross_entropy(-w0, X, y) < normalized_cross_entropy(w0, X, y):
+        return flip_sign(factors)
+    return [f.copy() for f in factors]
+
+
+def preconditioner(w, depth: int) -> np.ndarray:
+    """``P(w) = ||w||^(2 - 2/N) (I + (N - 1) u u^T)`` with ``u = w / ||w||``, shape ``(d, d)``.
+
+    For balanced factors, gradient flow on ``W_1, ..., W_N`` moves the
+    product as ``dw/dt = -P(w) grad L^1(w)`` (Arora et al. 2018, Theorem 1,
+    for a single output). ``N = 1`` gives ``I``. The extra ``(N - 1) u u^T``
+    term pushes along the current direction of ``w``: the "momentum" of the
+    paper's proof sketch, and the reason the part of ``w(0)`` orthogonal to
+    the data can grow.
+    """
+    w = as_vector(w, "w")
+    depth = as_int(depth, "depth", minimum=1)
+    d = w.shape[0]
+    if depth == 1:
+        return np.eye(d)
+    norm = float(np.linalg.norm(w))
+    if norm == 0.0:
+        return np.zeros((d, d))
+    u = w / norm
+    return norm ** (2.0 - 2.0 / depth) * (np.eye(d) + (depth - 1) * np.outer(u, u))
+
+
+def end_to_end_velocity(factors, X, y) -> np.ndarray:
+    """The velocity ``dw/dt`` of the product under gradient flow (3) on the factors, shape ``(d,)``.
+
+    Exactly ``-sum_j A_j A_j^T g^T B_j^T B_j`` with ``g = grad L^1(w)^T``,
+    ``A_j = W_N ... W_{j+1}`` and ``B_j = W_{j-1} ... W_1``; valid for any
+    factors, balanced or not. For balanced factors it equals
+    ``-preconditioner(w, N) @ grad L^1(w)``.
+
+    Parameters
+    ----------
+    factors : list of arrays ``[W_1, ..., W_N]``
+    X : array of shape (n, d)
+    y : array of shape (n,), soft labels in ``[0, 1]``
+    """
+    factors = _as_factors(factors)
+    w = end_to_end(factors)
+    X = as_data_matrix(X, "X", d=w.shape[0])
+    g = loss_gradient(w, X, y)[None, :]
+    depth = len(factors)
+    velocity = np.zeros_like(g)
+    for j in range(depth):
+        left = np.ones((1, 1))
+        for factor in reversed(factors[j + 1:]):
+            left = left @ factor
+        # right is B_j = W_{j-1} ... W_1 (the identity for j = 1).
+        right = np.eye(w.shape[0])
+        for factor in factors[:j]:
+            right = factor @ right
+        velocity -= (left @ left.T) @ g @ (right.T @ right)
+    return velocity[0]
+
+
+def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: float = 1e-12):
+    """Solve ``dw/dt = -P(w) grad L^1(w)`` (the induced flow of a balanced depth-``N`` student).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    y : array of shape (n,), soft labels in ``[0, 1]``
+    w0 : array of shape (d,), non-zero for ``N >= 2``
+    depth : int >= 1
+    times : increasing non-negative array of shape (k,)
+        Where to report ``w``; gradient descent with step ``lr`` is at time
+        ``step * lr``.
+    rtol, atol : float
+        Tolerances of scipy's ``DOP853`` integrator.
+
+    Returns
+    -------
+    kdbook.students.Trajectory
+    """
+    X = as_data_matrix(X, "X")
+    y = as_vector(y, "y")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y must have one label per row of X (n = {X.shape[0]}), got {y.shape[0]}")
+    if np.any((y < 0) | (y > 1)):
+        raise ValueError("y must contain probabilities in [0, 1]")
+    w0 = as_vector(w0, "w0")
+    if w0.shape[0] != X.shape[1]:
+        raise ValueError(f"w0 must have shape ({X.shape[1]},) to match X, got {w0.shape}")
+    depth = as_int(depth, "depth", minimum=1)
+    if depth > 1 and not np.any(w0):
+        raise ValueError("w0 must be non-zero for depth >= 2 (w = 0 is a stationary point)")
+    times = as_float_array(times, "times", ndim=1)
+    if np.any(times < 0) or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be non-negative and strictly increasing")
+    rtol = as_float(rtol, "rtol", minimum=0.0, strict_minimum=True)
+    atol = as_float(atol, "atol", minimum=0.0, strict_minimum=True)
+
+    def velocity(_t, w):
+        return -preconditioner(w, depth) @ loss_gradient(w, X, y)
+
+    solution = solve_ivp(velocity, (0.0, float(times[-1])), w0, method="DOP853", t_eval=times, rtol=rtol, atol=atol)
+    if not solution.success:  # pragma: no cover - scipy reports its own reason
+        raise RuntimeError(f"end-to-end flow integration failed: {solution.message}")
+    weights = solution.y.T
+    losses = np.array([normalized_cross_entropy(v, X, y) for v in weights])
+    return Trajectory(times=solution.t, weights=weights, losses=losses)
