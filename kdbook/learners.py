@@ -11,6 +11,8 @@ no Python loop trains one set at a time.
   trained by gradient descent from zero; on separable data its norm grows
   without bound and its direction approaches the max-margin separator
   (Soudry et al., 2018).
+* :func:`max_margin_weights`: the hard-margin separator through the origin,
+  the limit direction of :func:`hard_label_weights`;
 * :func:`delta_weights`: the learners ``w_delta`` of Section 5.2, which
   minimize the distillation loss just as well but are pushed off the
   gradient-descent solution by ``delta`` in the orthogonal complement of the
@@ -35,6 +37,7 @@ from .losses import sigmoid
 __all__ = [
     "distillation_weights",
     "hard_label_weights",
+    "max_margin_weights",
     "orthogonal_directions",
     "delta_weights",
     "transfer_risks",
@@ -154,6 +157,65 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 2000, lr_scale: float = 
     for _ in range(steps):
         logits = np.einsum("tnd,td->tn", X_batch, weights)
         weights -= step * np.einsum("tnd,tn->td", X_batch, sigmoid(logits) - targets) / n
+    return weights
+
+
+#: Largest transfer set for :func:`max_margin_weights` (it enumerates support sets).
+MAX_MARGIN_LIMIT = 12
+
+
+def max_margin_weights(X_batch, w_star) -> np.ndarray:
+    """The max-margin separator through the origin of each transfer set's hard labels.
+
+    Solves ``min ||w||^2 / 2`` subject to ``s_i w^T x_i >= 1`` with
+    ``s_i = +1`` where the teacher says 1 and ``-1`` otherwise: the hard-margin
+    SVM without intercept. Gradient descent on the logistic loss of the hard
+    labels converges to this direction (Soudry et al., 2018), which makes it a
+    reference for :func:`hard_label_weights`.
+
+    The solution is ``w = sum_i alpha_i s_i x_i`` with ``alpha >= 0`` and
+    ``s_i w^T x_i = 1`` on the support vectors (the KKT conditions). For small
+    ``n`` the support set is found exactly by trying all subsets from the
+    smallest up, which stays reliable when the Gram matrix is badly
+    conditioned (short inputs), where general-purpose QP solvers struggle.
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d) with ``n <= 12``; each set must
+        be linearly separable through the origin (true whenever ``n <= d``
+        for inputs in general position)
+    w_star : array of shape (d,)
+
+    Returns
+    -------
+    ndarray of shape (trials, d)
+    """
+    from itertools import combinations
+
+    X_batch, w_star = _check_batch(X_batch, w_star)
+    trials, n, d = X_batch.shape
+    if n > MAX_MARGIN_LIMIT:
+        raise ValueError(
+            f"X_batch must have n <= {MAX_MARGIN_LIMIT} rows per set (support sets are enumerated), got {n}"
+        )
+    signs = np.where(X_batch @ w_star >= 0, 1.0, -1.0)
+    Z = signs[..., None] * X_batch  # rows s_i x_i
+    kernel = Z @ np.swapaxes(Z, 1, 2)  # (trials, n, n)
+    subsets = [list(c) for size in range(1, n + 1) for c in combinations(range(n), size)]
+    weights = np.empty((trials, d))
+    for t in range(trials):
+        scale = np.max(np.abs(kernel[t]))
+        for support in subsets:
+            block = kernel[t][np.ix_(support, support)]
+            alpha = np.linalg.lstsq(block, np.ones(len(support)), rcond=None)[0]
+            if np.any(alpha < 0):
+                continue
+            margins = kernel[t][:, support] @ alpha
+            if np.all(margins >= 1.0 - 1e-9) and np.allclose(margins[support], 1.0, atol=1e-9 * max(scale, 1.0)):
+                weights[t] = Z[t][support].T @ alpha
+                break
+        else:
+            raise ValueError(f"X_batch[{t}] is not linearly separable through the origin")
     return weights
 
 

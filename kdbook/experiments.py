@@ -1,0 +1,364 @@
+"""The experiments of Section 5: why distillation works.
+
+Each function reproduces one figure of Phuong & Lampert (2019) at the paper's
+scale and returns a tidy :class:`pandas.DataFrame` (one row per setting and
+learner) that the chapters plot and assert on.
+
+* :func:`data_geometry`: Figure 3 (Section 5.1), the transfer risk of the
+  distillation student on the kappa-polynomial tasks, with the bounds of
+  Theorem 3 (eq. 19) and Corollary 2 (eq. 21);
+* :func:`optimization_bias`: Figure 4 (Section 5.2), the learners
+  ``w_delta = w_hat + delta (||w_hat|| / ||q||) q`` on any data given as plain
+  arrays (digits, MNIST, your own);
+* :func:`monotonicity`: Figure 5 (Section 5.3), the monotonicity index of
+  eq. (34) against the expected risk for distillation, the hard-label learner
+  and ``w_delta``.
+
+Every column the chapters need is computed here: ``risk`` (mean over transfer
+sets), ``risk_se`` (its standard error), ``ci_low``/``ci_high`` (a normal 95%
+interval, clipped to ``[0, 1]``) and ``trials``. All learners are batched over
+transfer sets (:mod:`kdbook.learners`); no Python loop trains one set at a
+time. Calls that take more than a couple of seconds show a ``tqdm`` progress
+bar, silenced with ``progress=False``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ._validation import (
+    as_data_matrix,
+    as_float,
+    as_float_array,
+    as_generator,
+    as_int,
+    as_nonzero_vector,
+)
+from .learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
+from .losses import normalized_cross_entropy, soft_labels
+from .risk import corollary2_bound, theorem3_bound
+from .tasks import polynomial_angle_task
+
+__all__ = ["data_geometry", "optimization_bias", "monotonicity", "unsigned_angles", "Z95"]
+
+#: The normal quantile used for the 95% confidence intervals of every table.
+Z95 = 1.959963984540054
+
+#: Angles closer than this (radians) count as a tie in the monotonicity index.
+TIE_TOLERANCE = 1e-10
+
+
+def _as_bool(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def _as_nonnegative_grid(values, name: str, *, strictly_positive: bool = False) -> np.ndarray:
+    """A 1-D finite array of parameters (kappas, deltas), each >= 0 (or > 0)."""
+    if isinstance(values, numbers.Real) and not isinstance(values, (bool, np.bool_)):
+        values = [values]
+    array = as_float_array(values, name, ndim=1)
+    if strictly_positive and np.any(array <= 0):
+        raise ValueError(f"{name} must all be > 0, got minimum {array.min()}")
+    if np.any(array < 0):
+        raise ValueError(f"{name} must all be >= 0, got minimum {array.min()}")
+    return array
+
+
+def _summary(risks: np.ndarray) -> dict:
+    """Mean, standard error and a normal 95% interval of per-set risks, shape (trials,)."""
+    trials = risks.shape[0]
+    mean = float(np.mean(risks))
+    se = float(np.std(risks, ddof=1) / np.sqrt(trials)) if trials > 1 else float("nan")
+    return {
+        "risk": mean,
+        "risk_se": se,
+        "ci_low": max(mean - Z95 * se, 0.0),
+        "ci_high": min(mean + Z95 * se, 1.0),
+        "trials": trials,
+    }
+
+
+def unsigned_angles(weights, w_star) -> np.ndarray:
+    """The unsigned angle ``alpha_bar(w_*, w)`` of eq. (16) for a stack of students.
+
+    Parameters
+    ----------
+    weights : array of shape (..., d)
+    w_star : array of shape (d,)
+
+    Returns
+    -------
+    ndarray of shape ``weights.shape[:-1]``, in ``[0, pi/2]``. A zero student
+    has angle ``pi/2`` (it carries no information about ``w_*``).
+    """
+    w_star = as_nonzero_vector(w_star, "w_star")
+    weights = as_float_array(weights, "weights")
+    if weights.shape[-1] != w_star.shape[0]:
+        raise ValueError(f"weights must have d = {w_star.shape[0]} in its last axis, got shape {weights.shape}")
+    norms = np.linalg.norm(weights, axis=-1)
+    safe = np.where(norms > 0, norms, 1.0)
+    cosines = np.abs(weights @ (w_star / np.linalg.norm(w_star))) / safe
+    return np.where(norms > 0, np.arccos(np.clip(cosines, 0.0, 1.0)), np.pi / 2)
+
+
+def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_test: int = 10_000,
+                  seed=0, progress: bool = True) -> pd.DataFrame:
+    """Figure 3 (Section 5.1): transfer risk of distillation on the kappa-polynomial tasks.
+
+    For each ``kappa`` a task ``(P_x^kappa, w_*^kappa)`` is drawn
+    (:func:`kdbook.tasks.polynomial_angle_task`, whose angle ``a`` satisfies
+    ``P[a >= theta] = (1 - 2 theta / pi)^kappa``), then ``trials`` transfer sets
+    of ``n`` inputs each. The distillation student ``w_hat`` of Theorem 1
+    (eq. 6) is computed for every set in one batch, and its transfer risk
+    (eq. 4) is measured on one held-out sample of ``n_test`` inputs of the
+    same task.
+
+    Parameters
+    ----------
+    kappas : array of shape (k,), each > 0
+        The polynomial degrees (``kappa = 0`` puts every input on the
+        decision boundary and is refused).
+    d : int >= 2, default 1000
+    n : int >= 1, default 20
+    trials : int >= 2, default 100
+        Transfer sets per ``kappa``.
+    n_test : int >= 1, default 10_000
+        Held-out inputs per ``kappa``.
+    seed : int or numpy.random.Generator
+    progress : bool, default True
+        Show a progress bar over ``kappas``.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per ``kappa``, with columns ``learner``
+    (``"distillation"``), ``kappa``, ``n``, ``d``, ``trials``, ``n_test``,
+    ``risk``, ``risk_se``, ``ci_low``, ``ci_high``, ``disagreements`` (the
+    total number of held-out points, summed over transfer sets, on which
+    student and teacher disagree), ``corollary2_bound`` (eq. 21 with
+    ``c = 1``, which holds with equality for ``p``) and ``theorem3_bound``
+    (eq. 19 minimized over ``beta``). Both bounds are 0 when ``n >= d``
+    (eq. 18).
+    """
+    kappas = _as_nonnegative_grid(kappas, "kappas", strictly_positive=True)
+    d = as_int(d, "d", minimum=2)
+    n = as_int(n, "n", minimum=1)
+    trials = as_int(trials, "trials", minimum=2)
+    n_test = as_int(n_test, "n_test", minimum=1)
+    progress = _as_bool(progress, "progress")
+    streams = as_generator(seed, "seed").spawn(kappas.shape[0])
+    rows = []
+    for kappa, rng in tqdm(list(zip(kappas, streams, strict=True)), desc="data geometry (kappa)", disable=not progress,
+                           leave=False):
+        task = polynomial_angle_task(d, float(kappa), seed=rng)
+        X_batch = task.sample(n, rng, trials=trials)
+        X_test = task.sample(n_test, rng)
+        risks = transfer_risks(distillation_weights(X_batch, task.w_star), task.w_star, X_test)
+        rows.append({
+            "learner": "distillation",
+            "kappa": float(kappa),
+            "n": n,
+            "d": d,
+            "n_test": n_test,
+            **_summary(risks),
+            "disagreements": int(np.rint(risks * n_test).sum()),
+            "corollary2_bound": 0.0 if n >= d else min(corollary2_bound(float(kappa), n), 1.0),
+            "theorem3_bound": float(theorem3_bound(task.p, n, d)),
+        })
+    return pd.DataFrame(rows)
+
+
+def _chunks(total: int, size: int):
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, seed=0,
+                      progress: bool = True) -> pd.DataFrame:
+    """Figure 4 (Section 5.2): risk of ``w_delta = w_hat + delta (||w_hat|| / ||q||) q``.
+
+    Every ``w_delta`` fits the teacher's soft labels on its transfer set
+    exactly (``q`` is orthogonal to the data span, ``X q = 0``), so all of them
+    minimize the distillation loss ``L^1`` (eq. 1); ``delta = 0`` is the
+    gradient-descent student ``w_hat`` of Theorem 1 (eq. 6) and large
+    ``delta`` ignores the gradient-descent bias. Transfer sets of ``n`` rows
+    are drawn from ``X_pool`` without replacement (independently per set),
+    one Gaussian ``q`` per set is shared by all ``deltas`` (a paired
+    comparison), and the transfer risk (eq. 4) is measured on the rows of
+    ``X_test``. Works for any data and dimension: pass MNIST, the bundled
+    digits or a synthetic task as plain arrays.
+
+    Parameters
+    ----------
+    X_pool : array of shape (m, d)
+        Inputs the transfer sets are drawn from (no labels needed: the
+        teacher labels them).
+    X_test : array of shape (m_test, d)
+        Held-out inputs on which the risk is measured.
+    w_star : array of shape (d,)
+        The teacher's weights (a linear classifier through the origin).
+    n : int, 1 <= n <= m and n < d
+        Transfer-set size; ``n < d`` leaves an orthogonal complement for ``q``.
+    deltas : array of shape (k,), each >= 0
+    trials : int >= 2
+        Number of transfer sets (each with its own ``q``).
+    seed : int or numpy.random.Generator
+    progress : bool, default True
+        Show a progress bar over chunks of transfer sets.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per ``delta``, with columns ``learner``
+    (``"distillation"`` for ``delta = 0``, else ``"delta"``), ``delta``,
+    ``n``, ``d``, ``risk``, ``risk_se``, ``ci_low``, ``ci_high``, ``trials``,
+    ``risk_diff`` and ``risk_diff_se`` (the paired difference to
+    ``deltas[0]`` and its standard error) and ``max_training_loss`` (the
+    largest ``L^1(w_delta)`` over the transfer sets, by
+    :func:`kdbook.losses.normalized_cross_entropy`; 0 up to rounding).
+    """
+    w_star = as_nonzero_vector(w_star, "w_star")
+    d = w_star.shape[0]
+    X_pool = as_data_matrix(X_pool, "X_pool", d=d)
+    X_test = as_data_matrix(X_test, "X_test", d=d)
+    n = as_int(n, "n", minimum=1, maximum=X_pool.shape[0])
+    if n >= d:
+        raise ValueError(f"n must be < d = {d} so that q has an orthogonal complement to live in, got n={n}")
+    deltas = _as_nonnegative_grid(deltas, "deltas")
+    trials = as_int(trials, "trials", minimum=2)
+    progress = _as_bool(progress, "progress")
+    rng = as_generator(seed, "seed")
+
+    # Each row of `picks` is a uniformly random n-subset of the pool.
+    picks = np.argpartition(rng.random((trials, X_pool.shape[0])), n - 1, axis=1)[:, :n]
+    risks = np.empty((deltas.shape[0], trials))
+    max_loss = np.zeros(deltas.shape[0])
+    chunk = max(1, min(trials, int(2**23 // (n * d))))  # about 64 MB of transfer inputs at a time
+    for start, stop in tqdm(_chunks(trials, chunk), desc="optimization bias (transfer sets)",
+                            disable=not progress, leave=False):
+        X_batch = X_pool[picks[start:stop]]
+        weights = delta_weights(X_batch, w_star, deltas, rng)  # (k, chunk, d)
+        risks[:, start:stop] = transfer_risks(weights, w_star, X_test)
+        for t in range(stop - start):
+            labels = soft_labels(X_batch[t], w_star)
+            for k in range(deltas.shape[0]):
+                max_loss[k] = max(max_loss[k], normalized_cross_entropy(weights[k, t], X_batch[t], labels))
+
+    rows = []
+    for k, delta in enumerate(deltas):
+        difference = risks[k] - risks[0]
+        rows.append({
+            "learner": "distillation" if delta == 0 else "delta",
+            "delta": float(delta),
+            "n": n,
+            "d": d,
+            **_summary(risks[k]),
+            "risk_diff": float(difference.mean()),
+            "risk_diff_se": float(difference.std(ddof=1) / np.sqrt(trials)),
+            "max_training_loss": float(max_loss[k]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _index_row(learner: str, delta: float, before: np.ndarray, after: np.ndarray, risks: np.ndarray) -> dict:
+    """Monotonicity index (eq. 34) and risk summary for one learner."""
+    trials = before.shape[0]
+    improved = after < before
+    ties = np.abs(after - before) <= TIE_TOLERANCE
+    index = float(np.mean(improved))
+    return {
+        "learner": learner,
+        "delta": delta,
+        **_summary(risks),
+        "monotonicity": index,
+        "monotonicity_se": float(np.sqrt(index * (1.0 - index) / trials)),
+        "ties": int(np.sum(ties)),
+        "worsened": int(np.sum((after > before) & ~ties)),
+        "mean_angle": float(np.mean(before)),
+    }
+
+
+def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 1000,
+                 deltas=(1 / 16, 1 / 8, 1 / 4, 1 / 2, 1), seed=0, n_test: int = 10_000,
+                 hard_label_steps: int = 2000, progress: bool = True) -> pd.DataFrame:
+    """Figure 5 (Section 5.3): monotonicity index (eq. 34) against expected risk.
+
+    On the kappa-polynomial task, ``trials`` transfer sets ``X`` of ``n``
+    inputs and one extra input ``x`` each are drawn. Each learner is trained
+    on ``X`` and on ``[X, x]``; its monotonicity index is the fraction of sets
+    on which the extra point strictly reduces the unsigned angle to ``w_*``
+    (eq. 16),
+
+    ``m(w) = P[alpha_bar(w_*, w([X, x])) < alpha_bar(w_*, w(X))]``  (eq. 34),
+
+    and its expected risk is the mean transfer risk (eq. 4) of ``w(X)`` on
+    ``n_test`` held-out inputs. The learners are
+
+    * ``"distillation"``: the gradient-descent student ``w_hat`` (eq. 6);
+    * ``"hard-label"``: logistic regression on the teacher's 0/1 labels by
+      ``hard_label_steps`` steps of gradient descent from zero (its direction
+      tends to the max-margin separator);
+    * ``"delta"``: ``w_delta`` of Section 5.2 for each of ``deltas``. It is a
+      randomized learner: ``w_delta(X)`` and ``w_delta([X, x])`` use
+      independent Gaussian directions ``q``, each orthogonal to its own data
+      span.
+
+    Parameters
+    ----------
+    kappa : float > 0, default 1.0
+    d : int >= 3, default 100
+    n : int >= 1 with ``n + 1 < d``, default 5
+    trials : int >= 2, default 1000
+    deltas : array of shape (k,), each >= 0
+    seed : int or numpy.random.Generator
+    n_test : int >= 1, default 10_000
+    hard_label_steps : int >= 1, default 2000
+    progress : bool, default True
+        Show a progress bar over the learners.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per learner (and ``delta``), with columns
+    ``learner``, ``delta`` (``nan`` except for ``"delta"``), ``risk``,
+    ``risk_se``, ``ci_low``, ``ci_high``, ``trials``, ``monotonicity``,
+    ``monotonicity_se``, ``ties`` (sets whose two angles agree within
+    ``1e-10`` rad), ``worsened`` (sets on which the extra point increased the
+    angle beyond a tie) and ``mean_angle`` (mean ``alpha_bar(w_*, w(X))``).
+    """
+    kappa = as_float(kappa, "kappa", minimum=0.0, strict_minimum=True)
+    d = as_int(d, "d", minimum=3)
+    n = as_int(n, "n", minimum=1)
+    if n + 1 >= d:
+        raise ValueError(f"n must satisfy n + 1 < d = {d} (w_delta needs a non-trivial complement), got n={n}")
+    trials = as_int(trials, "trials", minimum=2)
+    deltas = _as_nonnegative_grid(deltas, "deltas")
+    n_test = as_int(n_test, "n_test", minimum=1)
+    hard_label_steps = as_int(hard_label_steps, "hard_label_steps", minimum=1)
+    progress = _as_bool(progress, "progress")
+    rng = as_generator(seed, "seed")
+
+    task = polynomial_angle_task(d, kappa, seed=rng)
+    w_star = task.w_star
+    X_plus = task.sample(n + 1, rng, trials=trials)  # the last row of each set is the extra point x
+    X_batch = X_plus[:, :n]
+    X_test = task.sample(n_test, rng)
+
+    learners = [
+        ("distillation", lambda X: distillation_weights(X, w_star)[None]),
+        ("hard-label", lambda X: hard_label_weights(X, w_star, steps=hard_label_steps)[None]),
+        ("delta", lambda X: delta_weights(X, w_star, deltas, rng)),
+    ]
+    rows = []
+    for name, learner in tqdm(learners, desc="monotonicity (learners)", disable=not progress, leave=False):
+        before_weights = learner(X_batch)  # (k, trials, d)
+        after_weights = learner(X_plus)
+        before = unsigned_angles(before_weights, w_star)
+        after = unsigned_angles(after_weights, w_star)
+        risks = transfer_risks(before_weights, w_star, X_test)
+        labels = deltas if name == "delta" else [np.nan]
+        for k, delta in enumerate(labels):
+            rows.append(_index_row(name, float(delta), before[k], after[k], risks[k]))
+    return pd.DataFrame(rows)
