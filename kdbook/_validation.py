@@ -76,6 +76,18 @@ def as_data_matrix(value, name: str = "X", d: int | None = None) -> np.ndarray:
     return matrix
 
 
+def as_data_stack(value, name: str = "X_batch", d: int | None = None) -> np.ndarray:
+    """A finite 3-D float array of transfer sets, shape ``(trials, n, d)``.
+
+    When ``d`` is given the last axis must match it (the weight vector's
+    dimension).
+    """
+    stack = as_float_array(value, name, ndim=3)
+    if d is not None and stack.shape[2] != d:
+        raise ValueError(f"{name} must have d = {d} features in its last axis, got shape {stack.shape}")
+    return stack
+
+
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """An integer in ``[minimum, maximum]`` (either bound optional)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):

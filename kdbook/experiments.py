@@ -40,13 +40,11 @@ from ._validation import (
 )
 from .learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
 from .losses import normalized_cross_entropy, soft_labels
-from .risk import corollary2_bound, theorem3_bound
+from .risk import Z95, corollary2_bound, risk_summary, theorem3_bound
 from .tasks import polynomial_angle_task
 
 __all__ = ["data_geometry", "optimization_bias", "monotonicity", "unsigned_angles", "Z95"]
 
-#: The normal quantile used for the 95% confidence intervals of every table.
-Z95 = 1.959963984540054
 
 #: Angles closer than this (radians) count as a tie in the monotonicity index.
 TIE_TOLERANCE = 1e-10
@@ -68,20 +66,6 @@ def _as_nonnegative_grid(values, name: str, *, strictly_positive: bool = False) 
     if np.any(array < 0):
         raise ValueError(f"{name} must all be >= 0, got minimum {array.min()}")
     return array
-
-
-def _summary(risks: np.ndarray) -> dict:
-    """Mean, standard error and a normal 95% interval of per-set risks, shape (trials,)."""
-    trials = risks.shape[0]
-    mean = float(np.mean(risks))
-    se = float(np.std(risks, ddof=1) / np.sqrt(trials)) if trials > 1 else float("nan")
-    return {
-        "risk": mean,
-        "risk_se": se,
-        "ci_low": max(mean - Z95 * se, 0.0),
-        "ci_high": min(mean + Z95 * se, 1.0),
-        "trials": trials,
-    }
 
 
 def unsigned_angles(weights, w_star) -> np.ndarray:
@@ -165,7 +149,7 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
             "n": n,
             "d": d,
             "n_test": n_test,
-            **_summary(risks),
+            **risk_summary(risks),
             "disagreements": int(np.rint(risks * n_test).sum()),
             "corollary2_bound": 0.0 if n >= d else min(corollary2_bound(float(kappa), n), 1.0),
             "theorem3_bound": float(theorem3_bound(task.p, n, d)),
@@ -255,7 +239,7 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
             "delta": float(delta),
             "n": n,
             "d": d,
-            **_summary(risks[k]),
+            **risk_summary(risks[k]),
             "risk_diff": float(difference.mean()),
             "risk_diff_se": float(difference.std(ddof=1) / np.sqrt(trials)),
             "max_training_loss": float(max_loss[k]),
@@ -272,7 +256,7 @@ def _index_row(learner: str, delta: float, before: np.ndarray, after: np.ndarray
     return {
         "learner": learner,
         "delta": delta,
-        **_summary(risks),
+        **risk_summary(risks),
         "monotonicity": index,
         "monotonicity_se": float(np.sqrt(index * (1.0 - index) / trials)),
         "ties": int(np.sum(ties)),

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._validation import (
     as_data_matrix,
+    as_data_stack,
     as_float,
     as_float_array,
     as_generator,
@@ -33,6 +34,7 @@ from ._validation import (
     as_nonzero_vector,
 )
 from .losses import sigmoid
+from .students import distillation_solutions, project_onto_spans
 
 __all__ = [
     "distillation_weights",
@@ -46,44 +48,7 @@ __all__ = [
 
 def _check_batch(X_batch, w_star) -> tuple[np.ndarray, np.ndarray]:
     w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
-    if X_batch.shape[2] != w_star.shape[0]:
-        raise ValueError(
-            f"X_batch must have d = {w_star.shape[0]} features in its last axis, got shape {X_batch.shape}"
-        )
-    return X_batch, w_star
-
-
-#: Gram matrices with a larger condition number are projected through QR instead.
-GRAM_CONDITION_LIMIT = 1e8
-
-
-def _project_onto_spans(X_batch: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """``P_X v`` for each transfer set: the projection onto the span of its rows.
-
-    ``X_batch`` has shape (trials, n, d) with ``n < d``; ``vectors`` has shape
-    (d,) or (trials, d). The projection ``X^T (X X^T)^{-1} X v`` (eq. 6 with
-    samples as rows) is solved through the small ``(n, n)`` Gram matrices,
-    which costs ``n^2 d`` per set instead of a QR factorization of the
-    ``(d, n)`` matrix; sets whose Gram matrix is ill-conditioned (condition
-    number above ``GRAM_CONDITION_LIMIT``, where squaring the condition of
-    ``X`` would cost accuracy) are projected through a QR factorization.
-    """
-    trials = X_batch.shape[0]
-    vectors = np.broadcast_to(vectors, (trials, X_batch.shape[2]))
-    gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
-    eigenvalues = np.linalg.eigvalsh(gram)  # ascending
-    well = eigenvalues[:, 0] > eigenvalues[:, -1] / GRAM_CONDITION_LIMIT
-    projections = np.empty((trials, X_batch.shape[2]))
-    if np.any(well):
-        X_well = X_batch[well]
-        rhs = np.einsum("tnd,td->tn", X_well, vectors[well])
-        coefficients = np.linalg.solve(gram[well], rhs[..., None])[..., 0]
-        projections[well] = np.einsum("tnd,tn->td", X_well, coefficients)
-    if not np.all(well):
-        q, _ = np.linalg.qr(np.swapaxes(X_batch[~well], 1, 2))  # (bad, d, n)
-        projections[~well] = np.einsum("tdn,tn->td", q, np.einsum("tdn,td->tn", q, vectors[~well]))
-    return projections
+    return as_data_stack(X_batch, "X_batch", d=w_star.shape[0]), w_star
 
 
 def distillation_weights(X_batch, w_star) -> np.ndarray:
@@ -103,11 +68,7 @@ def distillation_weights(X_batch, w_star) -> np.ndarray:
     -------
     ndarray of shape (trials, d)
     """
-    X_batch, w_star = _check_batch(X_batch, w_star)
-    trials, n, d = X_batch.shape
-    if n >= d:
-        return np.broadcast_to(w_star, (trials, d)).copy()
-    return _project_onto_spans(X_batch, w_star)
+    return distillation_solutions(X_batch, w_star)
 
 
 def hard_label_weights(X_batch, w_star, *, steps: int = 2000, lr_scale: float = 1.0) -> np.ndarray:
@@ -237,7 +198,7 @@ def orthogonal_directions(X_batch, rng) -> np.ndarray:
         raise ValueError(f"X_batch must have n < d for a non-trivial orthogonal complement, got n={n}, d={d}")
     rng = as_generator(rng)
     gaussian = rng.standard_normal((trials, d))
-    return gaussian - _project_onto_spans(X_batch, gaussian)
+    return gaussian - project_onto_spans(X_batch, gaussian)
 
 
 def delta_weights(X_batch, w_star, deltas, rng) -> np.ndarray:

@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ._validation import as_float_array, as_generator, as_int, as_nonzero_vector
+from ._validation import as_data_stack, as_generator, as_int, as_nonzero_vector
 from .learners import hard_label_weights, transfer_risks
-from .risk import theorem3_bound
+from .risk import risk_summary, theorem3_bound
 
 __all__ = [
     "LEARNERS",
@@ -57,19 +57,6 @@ LEARNERS = ("distillation", "hard-label")
 
 #: Largest number of float64 entries of one chunk of transfer sets (64 MB).
 _CHUNK_ENTRIES = 8 * 2**20
-
-#: The 97.5% quantile of the standard normal, for 95% confidence intervals.
-_Z95 = 1.959963984540054
-
-
-def _check_stack(X_batch, w_star) -> tuple[np.ndarray, np.ndarray]:
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
-    if X_batch.shape[2] != w_star.shape[0]:
-        raise ValueError(
-            f"X_batch must have d = {w_star.shape[0]} features in its last axis, got shape {X_batch.shape}"
-        )
-    return X_batch, w_star
 
 
 def _check_sizes(ns, name: str = "ns", maximum: int | None = None) -> np.ndarray:
@@ -115,7 +102,8 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     -------
     ndarray of shape (len(ns), trials, d)
     """
-    X_batch, w_star = _check_stack(X_batch, w_star)
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     trials, n_max, d = X_batch.shape
     ns = _check_sizes(ns, maximum=max(n_max, d))
     below = [int(n) for n in ns if n < d]
@@ -156,7 +144,8 @@ def nested_angles(X_batch, w_star) -> np.ndarray:
     -------
     ndarray of shape (trials, n), radians in ``[0, pi/2]``.
     """
-    X_batch, w_star = _check_stack(X_batch, w_star)
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     trials, n, d = X_batch.shape
     if n >= d:
         raise ValueError(f"X_batch must have n < d rows per set, got n={n}, d={d}")
@@ -298,19 +287,5 @@ def risk_versus_n(
     for i, n in enumerate(ns.tolist()):
         bound = float(theorem3_bound(task.p, n, d=d))
         for learner in learners:
-            values = risks[learner][i]
-            mean = float(values.mean())
-            se = float(values.std(ddof=1) / np.sqrt(trials))
-            records.append(
-                {
-                    "n": n,
-                    "learner": learner,
-                    "risk": mean,
-                    "risk_se": se,
-                    "ci_low": max(0.0, mean - _Z95 * se),
-                    "ci_high": min(1.0, mean + _Z95 * se),
-                    "trials": trials,
-                    "bound": bound,
-                }
-            )
+            records.append({"n": n, "learner": learner, **risk_summary(risks[learner][i]), "bound": bound})
     return pd.DataFrame.from_records(records)

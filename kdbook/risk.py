@@ -26,6 +26,8 @@ __all__ = [
     "angle",
     "transfer_risk",
     "gaussian_transfer_risk",
+    "Z95",
+    "risk_summary",
     "Bound",
     "theorem3_bound",
     "corollary1_bound",
@@ -38,6 +40,9 @@ __all__ = [
 ]
 
 HALF_PI = np.pi / 2
+
+#: The 97.5% quantile of the standard normal, for the 95% confidence intervals of every table.
+Z95 = 1.959963984540054
 
 
 def angle(u, v, signed: bool = False) -> float:
@@ -95,6 +100,38 @@ def gaussian_transfer_risk(w, w_star) -> float:
     ``2 alpha`` out of ``2 pi``.
     """
     return angle(w, w_star, signed=True) / np.pi
+
+
+def risk_summary(risks) -> dict:
+    """Mean, standard error and a normal 95% interval of per-transfer-set risks.
+
+    Parameters
+    ----------
+    risks : array of shape (trials,)
+        One transfer risk per transfer set, each in ``[0, 1]``.
+
+    Returns
+    -------
+    dict with keys ``risk`` (mean), ``risk_se`` (standard error of the mean,
+    ``nan`` for one trial), ``ci_low`` and ``ci_high`` (mean -+ 1.96 se,
+    clipped to ``[0, 1]``) and ``trials``. The rows of every Monte Carlo
+    table in the book are built from it.
+    """
+    risks = np.asarray(risks, dtype=np.float64)
+    if risks.ndim != 1 or risks.size == 0:
+        raise ValueError(f"risks must be a non-empty 1-D array, got shape {risks.shape}")
+    if not np.all(np.isfinite(risks)) or np.any((risks < 0) | (risks > 1)):
+        raise ValueError("risks must be finite values in [0, 1]")
+    trials = risks.shape[0]
+    mean = float(np.mean(risks))
+    se = float(np.std(risks, ddof=1) / np.sqrt(trials)) if trials > 1 else float("nan")
+    return {
+        "risk": mean,
+        "risk_se": se,
+        "ci_low": max(mean - Z95 * se, 0.0),
+        "ci_high": min(mean + Z95 * se, 1.0),
+        "trials": trials,
+    }
 
 
 class Bound(float):

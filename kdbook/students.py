@@ -25,6 +25,7 @@ from scipy.integrate import solve_ivp
 
 from ._validation import (
     as_data_matrix,
+    as_data_stack,
     as_float,
     as_float_array,
     as_generator,
@@ -37,6 +38,7 @@ from .losses import loss_gradient, normalized_cross_entropy, sigmoid
 __all__ = [
     "distillation_solution",
     "distillation_solutions",
+    "project_onto_spans",
     "span_projector",
     "Trajectory",
     "gradient_descent",
@@ -77,6 +79,52 @@ def distillation_solution(X, w_star) -> np.ndarray:
     return np.linalg.lstsq(X, X @ w_star, rcond=None)[0]
 
 
+#: Gram matrices with a larger condition number are projected through QR instead.
+GRAM_CONDITION_LIMIT = 1e8
+
+
+def project_onto_spans(X_batch, vectors) -> np.ndarray:
+    """``P_X v`` for each transfer set: the projection onto the span of its rows.
+
+    The projection ``X^T (X X^T)^{-1} X v`` (eq. 6 with samples as rows) is
+    solved through the small ``(n, n)`` Gram matrices, which costs ``n^2 d``
+    per set instead of a QR factorization of the ``(d, n)`` matrix; sets
+    whose Gram matrix is ill-conditioned (condition number above
+    ``GRAM_CONDITION_LIMIT``, where squaring the condition of ``X`` would cost
+    accuracy) are projected through a QR factorization instead.
+
+    Parameters
+    ----------
+    X_batch : array of shape (trials, n, d) with ``n < d``
+    vectors : array of shape (d,) or (trials, d)
+
+    Returns
+    -------
+    ndarray of shape (trials, d)
+    """
+    X_batch = as_data_stack(X_batch, "X_batch")
+    trials, n, d = X_batch.shape
+    if n >= d:
+        raise ValueError(f"X_batch must have n < d (a proper subspace), got n={n}, d={d}")
+    vectors = as_float_array(vectors, "vectors")
+    if vectors.shape not in ((d,), (trials, d)):
+        raise ValueError(f"vectors must have shape ({d},) or ({trials}, {d}), got {vectors.shape}")
+    vectors = np.broadcast_to(vectors, (trials, d))
+    gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
+    eigenvalues = np.linalg.eigvalsh(gram)  # ascending
+    well = eigenvalues[:, 0] > eigenvalues[:, -1] / GRAM_CONDITION_LIMIT
+    projections = np.empty((trials, d))
+    if np.any(well):
+        X_well = X_batch[well]
+        rhs = np.einsum("tnd,td->tn", X_well, vectors[well])
+        coefficients = np.linalg.solve(gram[well], rhs[..., None])[..., 0]
+        projections[well] = np.einsum("tnd,tn->td", X_well, coefficients)
+    if not np.all(well):
+        q, _ = np.linalg.qr(np.swapaxes(X_batch[~well], 1, 2))  # (bad, d, n)
+        projections[~well] = np.einsum("tdn,tn->td", q, np.einsum("tdn,td->tn", q, vectors[~well]))
+    return projections
+
+
 def distillation_solutions(X_batch, w_star) -> np.ndarray:
     """:func:`distillation_solution` for many transfer sets at once.
 
@@ -88,23 +136,16 @@ def distillation_solutions(X_batch, w_star) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (trials, d): ``w_hat`` for each transfer set.
-
-    Uses one batched QR factorization of the ``(d, n)`` matrices (the
-    construction in the proof of Lemma 1, eqs. 25-26): ``w_hat = Q Q^T w_*``.
-    Inputs are assumed in general position (full rank), which holds almost
-    surely for continuous data.
+    ndarray of shape (trials, d): ``w_hat`` for each transfer set, ``w_*``
+    itself when ``n >= d`` and :func:`project_onto_spans` of ``w_*``
+    otherwise. Inputs are assumed in general position (full rank), which
+    holds almost surely for continuous data.
     """
     w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
-    if X_batch.shape[2] != w_star.shape[0]:
-        raise ValueError(
-            f"X_batch must have d = {w_star.shape[0]} features in its last axis, got shape {X_batch.shape}"
-        )
+    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     if X_batch.shape[1] >= X_batch.shape[2]:
         return np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])).copy()
-    q, _ = np.linalg.qr(np.swapaxes(X_batch, 1, 2))
-    return np.einsum("tdn,tn->td", q, np.einsum("tdn,d->tn", q, w_star))
+    return project_onto_spans(X_batch, w_star)
 
 
 def _span_basis(X: np.ndarray) -> np.ndarray:

@@ -202,3 +202,20 @@ def test_bad_input_raises():
         risk.angle(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="columns"):
         risk.transfer_risk(np.ones(2), np.ones(2), np.ones((4, 3)))
+
+
+def test_risk_summary_gives_mean_standard_error_and_interval():
+    from kdbook.risk import Z95, risk_summary
+
+    values = np.array([0.0, 0.1, 0.2, 0.3])
+    summary = risk_summary(values)
+    assert summary["risk"] == pytest.approx(0.15)
+    assert summary["risk_se"] == pytest.approx(np.std(values, ddof=1) / 2)
+    assert summary["ci_low"] == pytest.approx(max(0.15 - Z95 * summary["risk_se"], 0.0))
+    assert summary["trials"] == 4
+    assert risk_summary(np.zeros(3))["ci_high"] == 0.0
+    assert np.isnan(risk_summary(np.array([0.5]))["risk_se"])
+    with pytest.raises(ValueError, match="risks must be a non-empty 1-D"):
+        risk_summary(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        risk_summary(np.array([1.5]))
