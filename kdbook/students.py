@@ -289,7 +289,12 @@ DEFAULT_STEPS = {1: 5000, 2: 8000, 3: 12000}
 #: Default width of the hidden layers of a deep linear student.
 DEFAULT_HIDDEN_WIDTH = 8
 
-OPTIMIZERS = ("gd", "lbfgs", "newton")
+OPTIMIZERS = ("auto", "gd", "lbfgs", "newton")
+#: ``optimizer="auto"`` finishes with Newton steps when gradient descent ends
+#: farther than this (relative) from its limit.
+AUTO_TOLERANCE = 1e-6
+#: At most this many Newton steps finish an ``optimizer="auto"`` run.
+AUTO_NEWTON_STEPS = 50
 
 
 @dataclass(frozen=True)
@@ -320,7 +325,9 @@ class TrainedStudent:
     lr : float
         The step size used (for L-BFGS and Newton, the initial step of the line search).
     optimizer : str
-        ``"gd"`` (gradient descent, a discretisation of the flow of eq. 3), ``"lbfgs"`` or ``"newton"``.
+        ``"gd"`` (gradient descent, a discretisation of the flow of eq. 3),
+        ``"lbfgs"``, ``"newton"``, or ``"gd+newton"`` when ``optimizer="auto"``
+        had to finish gradient descent with Newton steps.
     """
 
     w: np.ndarray
@@ -390,7 +397,7 @@ def train_student(
     hidden_width: int = DEFAULT_HIDDEN_WIDTH,
     seed=0,
     w0=None,
-    optimizer: str = "gd",
+    optimizer: str = "auto",
     callback=None,
     callback_every: int = 100,
 ) -> TrainedStudent:
@@ -415,12 +422,11 @@ def train_student(
         ``N = 1``, 8000 for ``N = 2`` and 12000 for ``N >= 3``.
     lr : float > 0, optional
         Step size; default :func:`default_learning_rate` for gradient descent
-        and 1 (the initial step of the line search) for L-BFGS and Newton. With these
-        defaults a student with ``d <= 200``, ``n <= 400``, logits of order
-        one and a well-conditioned ``X`` (``n`` not close to ``d``) converges
-        (``||w - w_hat|| <= 1e-4 ||w_hat||`` for ``N = 1``). When ``n`` is
-        close to ``d`` the smallest singular value of ``X`` makes every
-        first-order method slow: use ``optimizer="newton"`` (``N = 1``).
+        and 1 (the initial step of the line search) for L-BFGS and Newton.
+        With all defaults a shallow student with ``d <= 200``, ``n <= 400``
+        and logits of order one converges (``||w - w_hat|| <= 1e-4 ||w_hat||``),
+        including the ill-conditioned case ``n`` close to ``d`` where
+        gradient descent alone would stall (see ``optimizer``).
     init_scale : float >= 0, optional
         ``||w(0)||``: the start has this norm and a random direction drawn
         from ``seed``. Default 0 for ``N = 1`` (Theorem 1) and ``1e-3`` for
@@ -435,8 +441,16 @@ def train_student(
     w0 : array of shape (d,), optional
         An explicit end-to-end start instead of ``init_scale`` (for ``N >= 2``
         it is factored into balanced factors).
-    optimizer : {"gd", "lbfgs", "newton"}
-        ``"lbfgs"`` (``N = 1`` only) runs torch's L-BFGS with a strong-Wolfe
+    optimizer : {"auto", "gd", "lbfgs", "newton"}
+        ``"gd"`` is plain gradient descent for ``steps`` steps. ``"auto"``
+        (the default) is the same, except that for ``N = 1``, if gradient
+        descent ends farther than ``AUTO_TOLERANCE`` (relative) from its limit
+        ``P_X w_* + (I - P_X) w(0)``, up to ``AUTO_NEWTON_STEPS`` Newton steps
+        restricted to the span finish the job (the history then continues
+        past ``steps``, and ``optimizer`` reads ``"gd+newton"``); this
+        happens when ``n`` is close to ``d`` and the smallest singular value
+        of ``X`` makes every first-order method slow. For ``N >= 2`` it is
+        gradient descent. ``"lbfgs"`` (``N = 1`` only) runs torch's L-BFGS with a strong-Wolfe
         line search; from ``w(0) = 0`` its steps are combinations of
         gradients, so they stay in the span of the data and it reaches the
         same ``w_hat`` as gradient descent, far faster on saturated
@@ -465,6 +479,9 @@ def train_student(
     depth = as_int(depth, "depth", minimum=1)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    auto = optimizer == "auto"
+    if auto:
+        optimizer = "gd"
     if optimizer != "gd" and depth != 1:
         raise ValueError(
             f"optimizer={optimizer!r} is only available for depth = 1 (deep students follow gradient descent)"
@@ -512,20 +529,58 @@ def train_student(
     w_hat_t = torch.from_numpy(w_hat)
     basis_t = torch.from_numpy(basis)
     factors = [torch.tensor(f, dtype=torch.float64, requires_grad=True) for f in initial]
-    losses = np.empty(steps + 1)
-    distances = np.empty(steps + 1)
-    orthogonal = np.empty(steps + 1)
+    losses: list[float] = []
+    distances: list[float] = []
+    orthogonal: list[float] = []
 
     def record(k: int, loss_value, row) -> None:
         with torch.no_grad():
-            losses[k] = max(float(loss_value), 0.0)
-            distances[k] = float(torch.linalg.vector_norm(row - w_hat_t))
-            orthogonal[k] = float(torch.linalg.vector_norm(row - basis_t @ (basis_t.T @ row)))
+            losses.append(max(float(loss_value), 0.0))
+            distances.append(float(torch.linalg.vector_norm(row - w_hat_t)))
+            orthogonal.append(float(torch.linalg.vector_norm(row - basis_t @ (basis_t.T @ row))))
 
     def notify(k: int) -> None:
         if callback is not None and (k % callback_every == 0 or k == steps):
             callback(k, steps)
 
+    def newton_steps(first: int, count: int, stop_at: float = 0.0) -> int:
+        """Damped Newton steps restricted to span(X), recorded as steps first..first+count.
+
+        Stops early once ``||w - limit|| <= stop_at``; returns the last step recorded.
+        """
+        row = factors[0]
+        reduced = X_t @ basis_t  # (n, rank): the data in coordinates of span(X)
+        limit = w_hat_t + (start_t - basis_t @ (basis_t.T @ start_t))
+        k = first
+        for k in range(first, first + count + 1):
+            with torch.no_grad():
+                loss, _ = _torch_loss(torch, factors, X_t, y_t, entropy)
+                if k > first or first == 0:
+                    record(k, loss, row[0])
+                if k == first + count or float(torch.linalg.vector_norm(row[0] - limit)) <= stop_at:
+                    break
+                logits = X_t @ row[0]
+                probabilities = torch.sigmoid(logits)
+                gradient = reduced.T @ (probabilities - y_t) / n
+                hessian = (reduced.T * (probabilities * (1 - probabilities))) @ reduced / n
+                # Newton step restricted to span(X): the iterates never leave w(0) + span(X).
+                # The restricted Hessian is positive definite; an LU solve is also bitwise reproducible.
+                step = -torch.linalg.solve(hessian, gradient)
+                decrement = -float(gradient @ step)
+                size = lr if first == 0 else 1.0
+                if decrement > 1e-24:  # damped (backtracking) Newton, Armijo condition
+                    while size > 1e-12:
+                        trial = row[0] + size * (basis_t @ step)
+                        value, _ = _torch_loss(torch, [trial[None, :]], X_t, y_t, entropy)
+                        if float(value) <= float(loss) - 1e-4 * size * decrement:
+                            break
+                        size /= 2
+                row[0] += size * (basis_t @ step)
+            if first == 0:
+                notify(k + 1)
+        return k
+
+    start_t = torch.from_numpy(start)
     if optimizer == "gd":
         for k in range(steps + 1):
             loss, row = _torch_loss(torch, factors, X_t, y_t, entropy)
@@ -537,32 +592,16 @@ def train_student(
                 for factor, grad in zip(factors, grads, strict=True):
                     factor -= lr * grad
             notify(k + 1)
-    elif optimizer == "newton":
-        row = factors[0]
-        reduced = X_t @ basis_t  # (n, rank): the data in coordinates of span(X)
-        for k in range(steps + 1):
+        if auto and depth == 1:
             with torch.no_grad():
-                loss, _ = _torch_loss(torch, factors, X_t, y_t, entropy)
-                record(k, loss, row[0])
-                if k == steps:
-                    break
-                logits = X_t @ row[0]
-                probabilities = torch.sigmoid(logits)
-                gradient = reduced.T @ (probabilities - y_t) / n
-                hessian = (reduced.T * (probabilities * (1 - probabilities))) @ reduced / n
-                # Newton step restricted to span(X): the iterates never leave w(0) + span(X).
-                step = -torch.linalg.lstsq(hessian, gradient[:, None]).solution[:, 0]
-                decrement = -float(gradient @ step)
-                size = lr
-                if decrement > 1e-24:  # damped (backtracking) Newton, Armijo condition
-                    while size > 1e-12:
-                        trial = row[0] + size * (basis_t @ step)
-                        value, _ = _torch_loss(torch, [trial[None, :]], X_t, y_t, entropy)
-                        if float(value) <= float(loss) - 1e-4 * size * decrement:
-                            break
-                        size /= 2
-                row[0] += size * (basis_t @ step)
-            notify(k + 1)
+                limit = w_hat_t + (start_t - basis_t @ (basis_t.T @ start_t))
+                gap = float(torch.linalg.vector_norm(factors[0][0] - limit))
+                scale = float(torch.linalg.vector_norm(limit))
+            if gap > AUTO_TOLERANCE * max(scale, 1e-300):
+                newton_steps(steps, AUTO_NEWTON_STEPS, stop_at=AUTO_TOLERANCE * 1e-3 * scale)
+                optimizer = "gd+newton"
+    elif optimizer == "newton":
+        newton_steps(0, steps)
     else:
         solver = torch.optim.LBFGS(
             factors, lr=lr, max_iter=1, max_eval=30, history_size=50,
@@ -586,7 +625,7 @@ def train_student(
 
     final = [f.detach().numpy().copy() for f in factors]
     history = pd.DataFrame(
-        {"step": np.arange(steps + 1), "loss": losses, "distance": distances, "orthogonal": orthogonal}
+        {"step": np.arange(len(losses)), "loss": losses, "distance": distances, "orthogonal": orthogonal}
     )
     return TrainedStudent(
         w=end_to_end(final), factors=final, history=history, w_hat=w_hat, w0=end_to_end(initial),

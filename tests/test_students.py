@@ -64,7 +64,7 @@ def test_lbfgs_reaches_the_same_solution_faster():
     w_hat = distillation_solution(X, w_star)
     lbfgs = train_student(X, w_star, steps=100, optimizer="lbfgs")
     assert np.linalg.norm(lbfgs.w - w_hat) < 1e-5 * np.linalg.norm(w_hat)
-    gd = train_student(X, w_star, steps=100)
+    gd = train_student(X, w_star, steps=100, optimizer="gd")
     assert np.linalg.norm(gd.w - w_hat) > 10 * np.linalg.norm(lbfgs.w - w_hat)
 
 
@@ -209,7 +209,7 @@ def test_newton_converges_when_n_equals_d():
     w_hat = distillation_solution(X, w_star)
     newton = train_student(X, w_star, optimizer="newton", steps=20)
     assert newton.relative_error < 1e-8
-    gd = train_student(X, w_star, steps=500)
+    gd = train_student(X, w_star, steps=500, optimizer="gd")
     assert gd.relative_error > 100 * newton.relative_error
     # From a non-zero start Newton, too, keeps the part of w0 orthogonal to the data.
     X_low, w_low = _data(5, 12, seed=13)
@@ -220,3 +220,21 @@ def test_newton_converges_when_n_equals_d():
     with pytest.raises(ValueError, match="optimizer"):
         train_student(X, w_star, 2, optimizer="newton")
     assert np.linalg.norm(w_hat) > 0
+
+
+def test_default_optimizer_finishes_with_newton_only_when_gradient_descent_stalls():
+    X, w_star = _data(60, 60, seed=12)
+    stalled = train_student(X, w_star, steps=500)
+    assert stalled.optimizer == "gd+newton"
+    assert stalled.relative_error < 1e-6
+    assert len(stalled.history) > 501  # the Newton steps continue the history
+    assert np.all(np.diff(stalled.history["loss"].to_numpy()[500:]) <= 1e-15)
+    X, w_star = _data(10, 40, seed=3)
+    easy = train_student(X, w_star, steps=2000)
+    assert easy.optimizer == "gd" and len(easy.history) == 2001
+    assert easy.relative_error < 1e-6
+    # From a non-zero start the finish keeps the part of w0 orthogonal to the data (Theorem 1's limit).
+    w0 = np.random.default_rng(5).standard_normal(40)
+    projector = span_projector(X)
+    moved = train_student(X, w_star, steps=50, w0=w0)
+    np.testing.assert_allclose(moved.w, projector @ w_star + (np.eye(40) - projector) @ w0, atol=1e-6)
