@@ -114,6 +114,17 @@ def _progress_bar(steps_hint: int = 100):
     return bar, update
 
 
+def _with_progress(bar, app, controls):
+    """Stack the progress bar above an explorer; expose ``redraw``, ``progress`` and ``controls`` for tests."""
+    import ipywidgets as widgets
+
+    box = widgets.VBox([bar, app])
+    box.redraw = app.redraw
+    box.progress = bar
+    box.controls = controls
+    return box
+
+
 def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, lr_factor: float = 1.0,
                       steps: int = 2000, seed: int = 0):
     """Sliders over ``n``, ``d``, teacher scale, step size and steps; retrains and redraws.
@@ -145,11 +156,7 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
         controls,
         title="Theorem 1: a shallow student trained from w(0) = 0",
     )
-    box = widgets.VBox([bar, app])
-    box.redraw = app.redraw
-    box.progress = bar
-    box.controls = controls
-    return box
+    return _with_progress(bar, app, controls)
 
 
 def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, steps: int = 3000, seed: int = 0,
@@ -224,11 +231,7 @@ def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, 
         controls,
         title="Theorem 2: a deep linear student from a small balanced start",
     )
-    box = widgets.VBox([bar, app])
-    box.redraw = app.redraw
-    box.progress = bar
-    box.controls = controls
-    return box
+    return _with_progress(bar, app, controls)
 
 
 def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
