@@ -1,4 +1,4 @@
-"""Tests for kdbook.bound_widgets: the beta and (kappa, n) explorables of Theorem 3."""
+"""Tests for kdbook.explore.bounds: the beta and (kappa, n) explorables of Theorem 3."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from kdbook import bound_widgets as bw  # noqa: E402
+from kdbook.explore import bounds as bw  # noqa: E402
 from kdbook import risk, tasks  # noqa: E402
 
 

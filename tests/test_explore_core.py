@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from kdbook.widgets import draw_teacher_scale, explorer, teacher_scale_explorer  # noqa: E402
+from kdbook.explore.core import draw_teacher_scale, explorer, teacher_scale_explorer  # noqa: E402
 
 
 def test_explorer_redraws_with_the_new_value():

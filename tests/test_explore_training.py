@@ -1,4 +1,4 @@
-"""Tests for kdbook.training_widgets: the drawing functions and the explorers."""
+"""Tests for kdbook.explore.training: the drawing functions and the explorers."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from kdbook.training_widgets import (  # noqa: E402
+from kdbook.explore.training import (  # noqa: E402
     draw_solution_gap,
     draw_theorem1_training,
     draw_theorem2_training,
