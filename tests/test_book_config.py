@@ -1,6 +1,7 @@
 """The book's settings stay consistent with the package."""
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -35,3 +36,44 @@ def test_build_fails_on_errors():
     assert config["execute"]["raise_on_error"] is True
     assert config["execute"]["allow_errors"] is False
     assert "-n -W --keep-going" in (ROOT / "Makefile").read_text()
+
+
+def _top_level_scripts(tex):
+    """The sub/superscript characters of ``tex`` outside any braces."""
+    depth, found = 0, set()
+    for char in tex:
+        depth += char == "{"
+        depth -= char == "}"
+        if depth == 0 and char in "^_":
+            found.add(char)
+    return found
+
+
+def test_mathjax_is_served_with_the_book_not_from_a_cdn():
+    sphinx = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]
+    path = sphinx["config"]["mathjax_path"]
+    assert "://" not in path and not path.startswith("/"), "MathJax must load by a relative path"
+    assert sphinx["local_extensions"] == {"mathjax_local": "_static"}
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("mathjax_local", ROOT / "_static" / "mathjax_local.py")
+    module = module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert path == "mathjax/" + module.MATHJAX_FILE
+    assert (module.mathjax_source() / module.MATHJAX_FILE).is_file()
+
+
+def test_no_macro_makes_a_double_script_where_the_book_uses_it():
+    """`\\Lone^\\top` with Lone = L^{1} is MathJax's "Double exponent" error."""
+    macros = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
+    sources = [p.read_text() for p in sorted(ROOT.glob("chapters/*.ipynb"))]
+    sources += [p.read_text() for p in [ROOT / "intro.md", *sorted(ROOT.glob("reference/*.md"))]]
+    text = "\n".join(sources).replace("\\\\", "\\")  # notebooks store JSON-escaped backslashes
+    bad = []
+    for name, body in macros.items():
+        for script in _top_level_scripts(body):
+            pattern = re.compile(r"\\" + name + r"(?![A-Za-z])\s*" + re.escape(script))
+            if pattern.search(text):
+                bad.append(f"\\{name} = {body!r} is followed by {script!r}")
+    assert not bad, "; ".join(bad)
+    assert "^" not in _top_level_scripts(macros["Lone"]), "wrap Lone in braces"
