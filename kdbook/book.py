@@ -4,29 +4,98 @@ The chapters import :func:`glue` from here rather than from myst-nb, so they
 run on Colab, Binder or a plain Jupyter where myst-nb is not installed: there
 ``glue`` shows the value (or nothing, with ``display=False``) instead of
 storing it for the book's build.
+
+Importing this module inside a Jupyter kernel also makes sure figures are
+shown. A kernel normally draws with matplotlib's inline backend, but where
+``MPLBACKEND=Agg`` is exported (common on headless servers and CI) the kernel
+keeps Agg, every figure is drawn into memory and never displayed, and the
+book's build then fails on the labels of figures that never appeared. A
+non-interactive backend in a kernel is therefore switched to ``inline``; an
+interactive one the reader chose (``widget``, ``qt``, ...) is left alone.
 """
 
 from __future__ import annotations
 
-__all__ = ["glue"]
+import sys
+
+__all__ = ["glue", "ensure_inline_figures"]
 
 try:  # the book's build has myst-nb; a reader's kernel may not
     from myst_nb import glue as _myst_glue
-except ImportError:  # pragma: no cover - exercised in the no-myst-nb environment test
+except ImportError:  # exercised by tests/test_book_module.py and tests/test_binder.py
     _myst_glue = None
+
+# matplotlib's non-interactive built-in backends: in a kernel they draw
+# figures nobody sees (the list of matplotlib.backends.BackendFilter.NON_INTERACTIVE).
+_SILENT_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"})
 
 
 def glue(name: str, variable, display: bool = True) -> None:
     """Store ``variable`` under ``name`` for the book's prose (myst-nb's glue).
 
-    Without myst-nb, shows ``variable`` when ``display`` is true and does
-    nothing otherwise.
+    In the book's build, ``{glue:text}`name``` in a page then shows the value
+    computed by the code, so prose and computation cannot drift apart.
+    Without myst-nb (Colab, Binder, a plain Jupyter), shows ``variable`` when
+    ``display`` is true and does nothing otherwise.
+
+    Parameters
+    ----------
+    name : str
+        Non-empty key the prose refers to.
+    variable : object
+        The value (a number, a string, a matplotlib figure, ...).
+    display : bool, default True
+        Also show the value where the cell runs.
     """
     if not isinstance(name, str) or not name:
-        raise TypeError("name must be a non-empty string")
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if not isinstance(display, bool):
+        raise TypeError(f"display must be a bool, got {type(display).__name__}")
     if _myst_glue is not None:
         _myst_glue(name, variable, display=display)
     elif display:
         from IPython.display import display as show
 
         show(variable)
+
+
+def _kernel_shell():
+    """The running Jupyter kernel's shell, or None outside a kernel."""
+    zmqshell = sys.modules.get("ipykernel.zmqshell")
+    if zmqshell is None:  # no kernel has been started in this process
+        return None
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    # Colab's shell subclasses ZMQInteractiveShell, so it is covered too.
+    return shell if isinstance(shell, zmqshell.ZMQInteractiveShell) else None
+
+
+def ensure_inline_figures() -> bool:
+    """Switch matplotlib to the inline backend in a kernel that would hide figures.
+
+    Called once when :mod:`kdbook.book` is imported. Does nothing outside a
+    Jupyter kernel (scripts and tests keep their backend) and when the
+    backend is interactive or already inline.
+
+    Returns
+    -------
+    bool
+        True if the backend was switched.
+    """
+    shell = _kernel_shell()
+    if shell is None:
+        return False
+    import matplotlib
+
+    try:  # None while matplotlib has not resolved its default yet
+        backend = matplotlib.rcParams._get_backend_or_none()
+    except AttributeError:  # matplotlib < 3.9
+        backend = matplotlib.rcParams["backend"]
+    if backend is None or backend.lower() not in _SILENT_BACKENDS:
+        return False
+    shell.run_line_magic("matplotlib", "inline")
+    return True
+
+
+ensure_inline_figures()
