@@ -25,5 +25,6 @@ Modules, named for the concept each explores:
 """
 
 from .core import explorer
+from .frames import static_explorable
 
-__all__ = ["explorer"]
+__all__ = ["explorer", "static_explorable"]
