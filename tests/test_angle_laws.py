@@ -1,0 +1,78 @@
+"""Tests for kdbook.angle_laws: the samplers follow their stated angle laws (eq. 17)."""
+
+import numpy as np
+import pytest
+
+from kdbook import angle_laws, tasks
+
+HALF_PI = np.pi / 2
+THETAS = np.linspace(0.0, HALF_PI, 41)
+
+
+def test_uniform_band_angles_and_p():
+    low, high = np.radians(54), np.radians(56)
+    task = angle_laws.uniform_band_task(4, low, high, seed=0)
+    X = task.sample(20_000, 1)
+    assert X.shape == (20_000, 4)
+    angles = tasks.teacher_angles(X, task.w_star)
+    assert angles.min() >= low - 1e-9 and angles.max() <= high + 1e-9
+    # DKW at 20,000 samples: deviation below 0.015 with probability > 0.999
+    np.testing.assert_allclose(tasks.empirical_p(X, task.w_star, THETAS), task.p(THETAS), atol=0.015)
+    assert task.p(0.0) == 1.0 and task.p(high) == 0.0
+
+
+def test_uniform_band_directions_fill_the_orthogonal_space():
+    task = angle_laws.uniform_band_task(5, 0.2, 0.3, seed=3)
+    X = task.sample(5_000, 2)
+    w = task.w_star / np.linalg.norm(task.w_star)
+    perp = X - np.outer(X @ w, w)
+    # the orthogonal parts are isotropic in the 4-dim complement: second moment ~ (I - w w^T) / 4
+    second = (perp / np.linalg.norm(perp, axis=1, keepdims=True)).T @ (perp / np.linalg.norm(perp, axis=1, keepdims=True))
+    np.testing.assert_allclose(second / X.shape[0], (np.eye(5) - np.outer(w, w)) / 4, atol=0.03)
+    assert np.mean(X @ w > 0) == pytest.approx(0.5, abs=0.03)
+
+
+def test_two_direction_law():
+    a1, a2, q = np.radians(20), np.radians(40), 0.1
+    task = angle_laws.two_direction_task(3, a1, a2, q, seed=0)
+    X = task.sample(20_000, 1)
+    angles = tasks.teacher_angles(X, task.w_star)
+    assert set(np.round(np.degrees(angles), 6)) == {20.0, 40.0}
+    assert np.mean(np.isclose(angles, a2)) == pytest.approx(q, abs=0.01)
+    np.testing.assert_array_equal(task.p(np.array([0.0, a1, a1 + 1e-3, a2, a2 + 1e-3])), [1, 1, q, q, 0])
+    # all inputs lie in one plane through w_* (rank 2), the two directions on opposite sides of w_*
+    assert np.linalg.matrix_rank(X, tol=1e-8) == 2
+    w = task.w_star / np.linalg.norm(task.w_star)
+    u1, u2 = X[np.isclose(angles, a1)][0], X[np.isclose(angles, a2)][0]
+    u1, u2 = u1 * np.sign(u1 @ w), u2 * np.sign(u2 @ w)
+    between = np.arccos(u1 @ u2 / (np.linalg.norm(u1) * np.linalg.norm(u2)))
+    assert between == pytest.approx(a1 + a2)
+
+
+def test_polynomial_constant():
+    task = tasks.polynomial_angle_task(5, 2.0, seed=0)
+    assert angle_laws.polynomial_constant(task.p, 2.0) == pytest.approx(0.0, abs=1e-12)
+    band = angle_laws.uniform_band_task(4, np.radians(54), np.radians(56), seed=0)
+    log_c = angle_laws.polynomial_constant(band.p, 300.0)
+    safe = -300.0 * np.log1p(-2 * np.radians(56) / np.pi)  # p <= 1 up to 56 degrees, 0 after
+    assert 0 < log_c <= safe and log_c > 0.95 * safe
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: angle_laws.uniform_band_task(1, 0.1, 0.2, seed=0), "d must be"),
+        (lambda: angle_laws.uniform_band_task(3, 0.3, 0.2, seed=0), "low must be < high"),
+        (lambda: angle_laws.uniform_band_task(3, -0.1, 0.2, seed=0), "low must be"),
+        (lambda: angle_laws.uniform_band_task(3, 0.1, 2.0, seed=0), "high must lie"),
+        (lambda: angle_laws.two_direction_task(3, 0.5, 0.4, 0.1, seed=0), "a1 must be < a2"),
+        (lambda: angle_laws.two_direction_task(3, 0.1, HALF_PI, 0.1, seed=0), "a2 must lie"),
+        (lambda: angle_laws.two_direction_task(3, 0.1, 0.4, 0.0, seed=0), "q must be"),
+        (lambda: angle_laws.two_direction_task(3, 0.1, 0.4, 1.0, seed=0), "q must be < 1"),
+        (lambda: angle_laws.polynomial_constant(3.0, 1.0), "callable"),
+        (lambda: angle_laws.polynomial_constant(np.cos, -1.0), "kappa must be"),
+    ],
+)
+def test_bad_inputs(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
