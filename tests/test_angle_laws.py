@@ -27,7 +27,8 @@ def test_uniform_band_directions_fill_the_orthogonal_space():
     w = task.w_star / np.linalg.norm(task.w_star)
     perp = X - np.outer(X @ w, w)
     # the orthogonal parts are isotropic in the 4-dim complement: second moment ~ (I - w w^T) / 4
-    second = (perp / np.linalg.norm(perp, axis=1, keepdims=True)).T @ (perp / np.linalg.norm(perp, axis=1, keepdims=True))
+    units = perp / np.linalg.norm(perp, axis=1, keepdims=True)
+    second = units.T @ units
     np.testing.assert_allclose(second / X.shape[0], (np.eye(5) - np.outer(w, w)) / 4, atol=0.03)
     assert np.mean(X @ w > 0) == pytest.approx(0.5, abs=0.03)
 

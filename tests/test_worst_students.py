@@ -19,7 +19,7 @@ def test_distance_and_angles():
     W = farthest_student(w_hats, w_star, epsilon)
     np.testing.assert_allclose(np.linalg.norm(W - w_hats, axis=1), epsilon, atol=1e-12)
     delta = np.arcsin(epsilon / np.linalg.norm(w_hats, axis=1))
-    np.testing.assert_allclose([risk.angle(w, h) for w, h in zip(W, w_hats)], delta, atol=1e-9)
+    np.testing.assert_allclose([risk.angle(w, h) for w, h in zip(W, w_hats, strict=True)], delta, atol=1e-9)
     np.testing.assert_allclose(_angles(W, w_star), _angles(w_hats, w_star) + delta, atol=1e-9)
 
 
