@@ -51,6 +51,9 @@ __all__ = [
     "preconditioner",
     "end_to_end_velocity",
     "end_to_end_flow",
+    "balanced_orthogonal_norm",
+    "balanced_limit_distance",
+    "balanced_init_threshold",
 ]
 
 
@@ -252,11 +255,34 @@ def flip_sign(factors) -> list[np.ndarray]:
     return [f.copy() for f in factors[:-1]] + [-factors[-1]]
 
 
-def flip_sign_if_needed(factors, X, w_star) -> list[np.ndarray]:
-    """Return ``factors``, or :func:`flip_sign` of them if that lowers ``L^1(w(0))`` (eq. 12).
+def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag: bool = False):
+    """Keep ``factors`` or :func:`flip_sign` them, whichever start has the lower ``L^1`` (eq. 12).
 
-    ``L^1`` is convex, so ``L^1(w0) + L^1(-w0) >= 2 L^1(0)``; near the origin
-    exactly one of the two signs satisfies (12) unless ``X w0 = 0``.
+    Convexity gives ``L^1(w0) + L^1(-w0) >= 2 L^1(0)``, so *at most one* of
+    ``w0`` and ``-w0`` satisfies (12): the lower-loss sign is the only
+    candidate. Whether it satisfies (12) is a separate question. With
+    ``g = grad L^1(0) = X^T (1/2 - y) / n``, convexity also gives
+    ``L^1(+-w0) >= L^1(0) +- g^T w0``, so both signs fail when
+    ``g^T w0 = 0``; and since ``L^1`` is ``lambda_max(X^T X) / (4 n)``-smooth
+    (``sigma' <= 1/4``), ``L^1(w0) <= L^1(0) + g^T w0 + ||X w0||^2 / (8 n)``,
+    so the sign with ``g^T w0 < 0`` satisfies (12) whenever
+    ``|g^T w0| > ||X w0||^2 / (8 n)``: a direction not orthogonal to ``g``
+    and a small enough norm. A start that is large, or nearly orthogonal to
+    ``g``, can have both signs violate (12); no sign flip repairs it.
+
+    Parameters
+    ----------
+    factors : list of arrays ``[W_1, ..., W_N]``
+    X : array of shape (n, d)
+    w_star : array of shape (d,), the teacher (non-zero)
+    strict : bool
+        If True, raise ``ValueError`` when neither sign satisfies (12).
+    return_flag : bool
+        If True, also return whether the returned start satisfies (12).
+
+    Returns
+    -------
+    list of ndarray, or ``(factors, satisfied)`` when ``return_flag`` is True.
     """
     factors = _as_factors(factors)
     w_star = as_nonzero_vector(w_star, "w_star")
@@ -264,10 +290,20 @@ def flip_sign_if_needed(factors, X, w_star) -> list[np.ndarray]:
     w0 = end_to_end(factors)
     if w0.shape[0] != w_star.shape[0]:
         raise ValueError(f"factors[0] must have d = {w_star.shape[0]} columns, got shape {factors[0].shape}")
+    if not isinstance(strict, bool) or not isinstance(return_flag, bool):
+        raise TypeError("strict and return_flag must be True or False")
     y = soft_labels(X, w_star)
-    if normalized_cross_entropy(-w0, X, y) < normalized_cross_entropy(w0, X, y):
-        return flip_sign(factors)
-    return [f.copy() for f in factors]
+    loss_plus = normalized_cross_entropy(w0, X, y)
+    loss_minus = normalized_cross_entropy(-w0, X, y)
+    chosen = flip_sign(factors) if loss_minus < loss_plus else [f.copy() for f in factors]
+    satisfied = bool(min(loss_plus, loss_minus) < normalized_cross_entropy(np.zeros_like(w0), X, y))
+    if strict and not satisfied:
+        raise ValueError(
+            "factors: neither w(0) nor -w(0) satisfies (12), L^1(w(0)) < L^1(0) "
+            f"(||w(0)|| = {np.linalg.norm(w0):.3g}); use a smaller norm or a direction "
+            "with grad L^1(0)^T w(0) != 0"
+        )
+    return (chosen, satisfied) if return_flag else chosen
 
 
 def preconditioner(w, depth: int) -> np.ndarray:
@@ -370,3 +406,95 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
     weights = solution.y.T
     losses = np.array([normalized_cross_entropy(v, X, y) for v in weights])
     return Trajectory(times=solution.t, weights=weights, losses=losses)
+
+
+# Theorem 2 through an exact identity (the book's derivation, not the paper's).
+#
+# For balanced factors the rows of dL/dW_1 lie in span(X), so W_1(t)(I - P)
+# never moves; balancedness (kept by the flow) makes every factor rank one
+# with singular value ||w||^(1/N), and for the rank-one start of
+# balanced_initialization this pins the orthogonal part's norm exactly.
+
+
+def balanced_orthogonal_norm(w, w0, X, depth: int) -> float:
+    """``||w||^((N-1)/N) ||w0||^(1/N) ||(I - P) u||``, ``u = w0 / ||w0||``, ``P`` the projector on span(X).
+
+    Along the gradient flow (3) of a balanced rank-one start (as built by
+    :func:`balanced_initialization`) this *equals* ``||(I - P) w(t)||`` at
+    every time: the orthogonal part of the product is
+    ``(W_N ... W_2)(t) W_1(0) (I - P)`` and ``||W_N ... W_2|| = ||w(t)||^((N-1)/N)``.
+    For ``N = 1`` it is ``||(I - P) w0||`` (the orthogonal part stays put).
+    Gradient descent keeps balancedness up to ``O(lr^2)`` per step, so it
+    holds there up to that error.
+
+    Parameters
+    ----------
+    w : array of shape (d,), the end-to-end weight vector at time t
+    w0 : array of shape (d,), non-zero, the start ``w(0)``
+    X : array of shape (n, d)
+    depth : int >= 1
+    """
+    from .students import span_projector
+
+    w = as_vector(w, "w")
+    w0 = as_nonzero_vector(w0, "w0")
+    if w.shape != w0.shape:
+        raise ValueError(f"w and w0 must have the same shape, got {w.shape} and {w0.shape}")
+    X = as_data_matrix(X, "X", d=w0.shape[0])
+    depth = as_int(depth, "depth", minimum=1)
+    init_norm = float(np.linalg.norm(w0))
+    u = w0 / init_norm
+    leak = float(np.linalg.norm(u - span_projector(X) @ u))
+    return float(np.linalg.norm(w) ** ((depth - 1) / depth) * init_norm ** (1.0 / depth) * leak)
+
+
+def balanced_limit_distance(w_hat_norm: float, init_norm: float, leak: float, depth: int) -> float:
+    """The limit ``delta = ||w(inf) - w_hat||`` predicted from the start alone.
+
+    At the limit the part in span(X) is ``w_hat`` and the rest is orthogonal,
+    so ``||w(inf)||^2 = ||w_hat||^2 + delta^2`` and
+    :func:`balanced_orthogonal_norm` becomes the scalar equation
+
+    ``delta = (||w_hat||^2 + delta^2)^((N-1)/(2N)) ||w(0)||^(1/N) c``,  ``c = ||(I - P) u||``,
+
+    whose left side over the first factor is increasing in ``delta``: one root,
+    found with scipy's ``brentq``.
+
+    Parameters
+    ----------
+    w_hat_norm : float > 0
+    init_norm : float > 0, ``||w(0)||``
+    leak : float in [0, 1], ``c = ||(I - P) u||``
+    depth : int >= 1
+    """
+    from scipy.optimize import brentq
+
+    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
+    init_norm = as_float(init_norm, "init_norm", minimum=0.0, strict_minimum=True)
+    leak = as_float(leak, "leak", minimum=0.0, maximum=1.0)
+    depth = as_int(depth, "depth", minimum=1)
+    target = init_norm ** (1.0 / depth) * leak
+    if target == 0.0:
+        return 0.0
+
+    def excess(delta):
+        return delta / (w_hat_norm**2 + delta**2) ** ((depth - 1) / (2 * depth)) - target
+
+    upper = max(w_hat_norm, 1.0)
+    while excess(upper) < 0:
+        upper *= 2.0
+    return float(brentq(excess, 0.0, upper, xtol=1e-15, rtol=1e-13))
+
+
+def balanced_init_threshold(w_hat_norm: float, epsilon: float, depth: int) -> float:
+    """``eps^N (||w_hat||^2 + eps^2)^(-(N-1)/2)``: the limit is within ``eps`` iff ``||w(0)|| c^N`` is at most this.
+
+    Follows from :func:`balanced_limit_distance` (its defining function is
+    increasing). The right-hand side of (11) equals this threshold times
+    ``||w_hat|| / sqrt(||w_hat||^2 + eps^2) < 1``, and ``c <= 1``, so (11)
+    implies (15) for these starts.
+    """
+    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
+    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
+    depth = as_int(depth, "depth", minimum=1)
+    return float(epsilon**depth * (w_hat_norm**2 + epsilon**2) ** (-(depth - 1) / 2.0))
