@@ -1,0 +1,299 @@
+"""What a reader sees: checks of built HTML pages in headless Chromium.
+
+Shared by the tests in this folder and by ``benchmarks/bench_pages.py``.
+Selenium drives Debian's ``chromium`` through its ``chromedriver`` (paths from
+the ``CHROMIUM`` / ``CHROMEDRIVER`` environment variables or the ``PATH``);
+Selenium Manager is never used, so nothing is downloaded. Pages are served
+from a loopback-only HTTP server in a thread, or opened from ``file://``.
+
+Every check returns a list of failure strings (empty when the page is right),
+so a test can report all of a page's problems in one assertion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The book's chapter pages; issue 9: each has at least one static explorable.
+CHAPTER_PAGES = [
+    "chapters/01_setting",
+    "chapters/02_theorem1",
+    "chapters/03_theorem2",
+    "chapters/04_angular_geometry",
+    "chapters/05_theorem3",
+    "chapters/06_rates",
+    "chapters/07_data_geometry",
+    "chapters/08_optimization_bias",
+    "chapters/09_monotonicity",
+    "chapters/10_variance_reduction",
+    "chapters/11_fidelity_gap",
+]
+
+WIDTHS = (1400, 420)
+HEIGHT = 1000
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+#: Console messages known to be harmless: sphinx-thebe's script is included twice
+#: by the theme and the second copy redeclares a top-level constant.
+ALLOWED_CONSOLE = ("Identifier 'THEBE_JS_URL' has already been declared",)
+
+INSTALL_HINT = (
+    "Install one with `make browser` (Debian/Ubuntu, as root: apt-get install chromium chromium-driver), "
+    "or set CHROMIUM and CHROMEDRIVER to an existing Chromium/Chrome binary and its matching chromedriver."
+)
+
+
+class BrowserMissing(RuntimeError):
+    """No usable Chromium + chromedriver pair on this machine."""
+
+
+def find_browser() -> tuple[str, str]:
+    """Paths of Chromium and chromedriver, from the environment or the PATH."""
+    found = {}
+    for var, names in (
+        ("CHROMIUM", ("chromium", "chromium-browser", "google-chrome")),
+        ("CHROMEDRIVER", ("chromedriver", "chromium.chromedriver")),
+    ):
+        given = os.environ.get(var)
+        if given:
+            path = shutil.which(given)
+            if path is None:
+                raise BrowserMissing(f"{var}={given!r} is not an executable. {INSTALL_HINT}")
+        else:
+            path = next((p for p in map(shutil.which, names) if p), None)
+            if path is None:
+                raise BrowserMissing(f"No {' / '.join(names)} found on the PATH. {INSTALL_HINT}")
+        found[var] = path
+    return found["CHROMIUM"], found["CHROMEDRIVER"]
+
+
+def start_driver(width: int = WIDTHS[0], height: int = HEIGHT):
+    """A headless Chromium with a fresh profile; the caller quits it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, chromedriver = find_browser()
+    profile = tempfile.mkdtemp(prefix="kdbook-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument(f"--window-size={width},{height}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit driver path: Selenium Manager (which downloads) is not consulted.
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_script_timeout(120)
+    driver.set_page_load_timeout(120)
+    driver.kd_profile = profile
+    set_width(driver, width, height)
+    return driver
+
+
+def quit_driver(driver) -> None:
+    driver.quit()
+    shutil.rmtree(getattr(driver, "kd_profile", ""), ignore_errors=True)
+
+
+def set_width(driver, width: int, height: int = HEIGHT) -> None:
+    """Make the page viewport exactly ``width`` CSS pixels wide."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        # Chromium asks every server for /favicon.ico; the book has none, and a
+        # 404 there is the test server's business, not a page error.
+        if self.path == "/favicon.ico" and not Path(self.translate_path(self.path)).exists():
+            self.send_response(204)
+            self.end_headers()
+            return
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def serve(directory):
+    """Serve ``directory`` on 127.0.0.1 (loopback only) in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def toc_pages(toc_path) -> list[str]:
+    """Every document of a Jupyter Book toc, in reading order (root first)."""
+    toc = yaml.safe_load(Path(toc_path).read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            for key in ("sections", "chapters", "parts"):
+                walk(entry.get(key))
+
+    for key in ("parts", "chapters", "sections"):
+        walk(toc.get(key))
+    return [p.removesuffix(".md").removesuffix(".ipynb") for p in pages]
+
+
+def console_errors(driver) -> list[str]:
+    """SEVERE console entries since the last call, minus the known harmless ones."""
+    entries = driver.get_log("browser")
+    return [
+        f"console error: {e['message'][:300]}"
+        for e in entries
+        if e.get("level") == "SEVERE" and not any(ok in e["message"] for ok in ALLOWED_CONSOLE)
+    ]
+
+
+_JS_DIR = Path(__file__).resolve().parent
+
+
+@functools.cache
+def _script(name: str) -> str:
+    return (_JS_DIR / name).read_text()
+
+
+def load(driver, url: str) -> list[str]:
+    """Open ``url`` and wait until MathJax has typeset it; returns load problems."""
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get(url)
+    return driver.execute_async_script(_script("wait_for_page.js"))
+
+
+def page_failures(driver, url: str) -> list[str]:
+    """All problems a reader would see on the page at the current width."""
+    failures = load(driver, url)
+    failures += driver.execute_script(_script("page_check.js"))
+    failures += console_errors(driver)
+    return failures
+
+
+def format_failures(where: str, failures: list[str]) -> str:
+    return f"{len(failures)} problem(s) on {where}:\n  - " + "\n  - ".join(failures)
+
+
+def explorable_failures(driver) -> tuple[list[str], int]:
+    """Step every control of every explorable on the loaded page with the keyboard.
+
+    Home, ArrowRight to the end, then End and ArrowLeft back to the start; after
+    every key the frame must show that setting (see ``step_control``). Returns
+    the failures and the number of explorables found.
+    """
+    from selenium.webdriver.common.by import By
+
+    figures = driver.find_elements(By.CSS_SELECTOR, "figure.kd-explorable")
+    failures = []
+    for figure in figures:
+        name = figure.get_attribute("data-kd-name") or "?"
+        controls = figure.find_elements(By.CSS_SELECTOR, "input.kd-control")
+        if not controls:
+            failures.append(f"explorable {name!r}: no input.kd-control")
+        if len(figure.find_elements(By.CSS_SELECTOR, "img.kd-frame")) != 1:
+            failures.append(f"explorable {name!r}: needs exactly one img.kd-frame")
+            continue
+        for control in controls:
+            failures += step_control(driver, figure, control, name)
+    failures += console_errors(driver)
+    return failures, len(figures)
+
+
+def _keys():
+    from selenium.webdriver.common.keys import Keys
+
+    return {"Home": Keys.HOME, "End": Keys.END, "ArrowRight": Keys.ARROW_RIGHT, "ArrowLeft": Keys.ARROW_LEFT}
+
+
+def step_control(driver, figure, control, name: str) -> list[str]:
+    """Press keys on one range input and check the frame after each one."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    keys = _keys()
+    state = _state(driver, figure, control)
+    param = state["param"]
+    top = state["max"]
+    plan = [("Home", 0)] + [("ArrowRight", i) for i in range(1, top + 1)]
+    plan += [("End", top)] + [("ArrowLeft", i) for i in range(top - 1, -1, -1)]
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", control)
+    failures, seen = [], {}
+    for key, expected in plan:
+        before = state
+        ActionChains(driver).send_keys(keys[key]).perform()
+        state = _state(driver, figure, control)
+        where = f"explorable {name!r}, control {param!r}, after {key} (position {state['value']})"
+        problems = _frame_problems(state, before, expected)
+        failures += [f"{where}: {p}" for p in problems]
+        if not problems:
+            previous = seen.setdefault(state["value"], state["hash"])
+            if previous != state["hash"]:
+                failures.append(f"{where}: position {state['value']} showed a different frame before")
+        if len(failures) > 20:
+            failures.append(f"explorable {name!r}, control {param!r}: stopped after 20 problems")
+            break
+    return failures
+
+
+def _frame_problems(state, before, expected) -> list[str]:
+    problems = []
+    if state["error"]:
+        return [state["error"]]
+    if not state["focused"]:
+        problems.append("the control lost keyboard focus")
+    if state["value"] != expected:
+        problems.append(f"value is {state['value']}, expected {expected} (keyboard did not move the control)")
+    if state["value"] != before["value"] and state["hash"] == before["hash"]:
+        problems.append("the img.kd-frame src did not change")
+    if not state["decoded"]:
+        problems.append("the frame image does not decode")
+    shown = state["readout"]
+    if not shown:
+        problems.append("output.kd-value readout is empty")
+    if f"{state['param']}={shown}" not in state["key"].split("|"):
+        problems.append(f"data-kd-key {state['key']!r} lacks {state['param']}={shown}")
+    if shown not in (state["valuetext"] or ""):
+        problems.append(f"aria-valuetext {state['valuetext']!r} does not state the value {shown!r}")
+    if not state["alt"].strip():
+        problems.append("the frame has no alt text")
+    elif shown not in state["alt"]:
+        problems.append(f"alt {state['alt'][:120]!r} does not mention the value {shown!r}")
+    for other, other_shown in state["others"].items():
+        if f"{other}={other_shown}" not in state["key"].split("|"):
+            problems.append(f"data-kd-key {state['key']!r} disagrees with control {other!r} = {other_shown!r}")
+    return problems
+
+
+def _state(driver, figure, control) -> dict:
+    return driver.execute_async_script(_script("explorable_state.js"), figure, control)
