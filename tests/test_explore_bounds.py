@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from kdbook.explore import bounds as bw  # noqa: E402
 from kdbook import risk, tasks  # noqa: E402
+from kdbook.explore import bounds as bw  # noqa: E402
 
 
 def teardown_function():

@@ -2,12 +2,16 @@
 
 On the static HTML page Python callbacks cannot run, so every chapter shows
 the figure at the default setting as a plain output and offers the widget to
-readers who launch the page (Binder, Colab or locally). The widgets redraw
-only when a slider is released and show a status line while computing.
+readers who launch the page (Binder, Colab or locally); the same pure
+``draw_*`` function also makes the page's static explorable
+(:mod:`kdbook.explore.frames`). The widgets redraw only when a slider is
+released, on one thread, drawing only the latest values, and show a status
+line while computing.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
@@ -20,8 +24,64 @@ from ..plots import soft_label_histogram
 __all__ = ["explorer", "draw_teacher_scale", "teacher_scale_explorer"]
 
 
-def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *, title: str | None = None):
+#: Seconds a slider change waits for the next one before the redraw starts (drag or key repeat).
+DEBOUNCE_SECONDS = 0.15
+#: The smallest and preferred width of one control: five sliders wrap onto rows, each track stays usable.
+CONTROL_MIN_WIDTH = "17rem"
+
+
+def _figure_output(figure, dpi: float = 100) -> dict:
+    """The figure as a ``display_data`` output (PNG), for ``Output.outputs``."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": repr(figure)},
+        "metadata": {},
+    }
+
+
+def _style_controls(controls) -> object:
+    """Let labels such as "temperature" show in full and wrap the controls onto rows of usable sliders."""
+    import ipywidgets as widgets
+
+    for control in controls.values():
+        style = getattr(control, "style", None)
+        if style is not None and hasattr(style, "description_width"):
+            style.description_width = "initial"
+        control.layout.min_width = CONTROL_MIN_WIDTH
+        control.layout.flex = f"1 1 {CONTROL_MIN_WIDTH}"
+        control.layout.max_width = "32rem"
+        control.layout.margin = "2px 1.5rem 2px 0"
+    return widgets.Box(list(controls.values()),
+                       layout=widgets.Layout(display="flex", flex_flow="row wrap", align_items="center", width="100%"))
+
+
+def _scheduler():
+    """``call_later`` of the running event loop (in a Jupyter kernel), or None (plain Python: redraw at once)."""
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop().call_later
+    except RuntimeError:
+        return None
+
+
+def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *, title: str | None = None,
+             progress=None):
     """Wire ipywidgets controls to a drawing function.
+
+    Each redraw runs with torch and BLAS at one thread
+    (:func:`kdbook._threads.single_threaded`): a Binder or Colab pod sees all
+    the node's cores but may use a fraction of one, and more threads than the
+    process can use made a redraw 10-100 times slower. In a kernel a change
+    waits :data:`DEBOUNCE_SECONDS` and only the latest values are drawn: changes
+    that arrive while a redraw runs supersede each other instead of queueing
+    one retrain each. Outside a kernel (tests, scripts) every change redraws
+    at once.
 
     Parameters
     ----------
@@ -29,17 +89,24 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
         ``draw(**values)`` returns a matplotlib Figure, where ``values`` maps
         each control's name to its current value.
     controls : mapping of str to ipywidgets.ValueWidget
-        The sliders and dropdowns, by the keyword ``draw`` expects.
+        The sliders and dropdowns, by the keyword ``draw`` expects. They wrap
+        onto several rows, at least :data:`CONTROL_MIN_WIDTH` each, with their
+        full labels.
     title : str, optional
         Shown above the controls.
+    progress : ipywidgets.Widget, optional
+        A progress bar that ``draw`` updates, shown between controls and figure.
 
     Returns
     -------
     ipywidgets.VBox
-        The app. Its ``redraw()`` method re-runs ``draw`` (used by tests).
+        Children: [title,] controls box, [progress,] status line, output. Its
+        ``redraw()`` re-runs ``draw`` now (used by tests); ``redraws`` counts
+        the redraws and ``last_seconds`` times the latest one.
     """
     import ipywidgets as widgets
-    from IPython.display import display
+
+    from .._threads import single_threaded
 
     if not callable(draw):
         raise TypeError("draw must be callable")
@@ -47,22 +114,49 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
         raise ValueError("controls must name at least one widget")
     output = widgets.Output()
     status = widgets.HTML(value="")
+    state = {"scheduled": False}
 
     def redraw(_change=None):
+        import time
+
+        state["scheduled"] = False
         values = {name: control.value for name, control in controls.items()}
         status.value = "<i>computing...</i>"
-        with output:
-            output.clear_output(wait=True)
-            figure = draw(**values)
-            display(figure)
-            plt.close(figure)
+        started = time.perf_counter()
+        try:
+            with single_threaded():
+                figure = draw(**values)
+                try:
+                    output.outputs = (_figure_output(figure),)
+                finally:
+                    plt.close(figure)
+        except Exception as error:
+            status.value = f"<span style='color:#b00020'>could not draw: {html.escape(str(error))}</span>"
+            raise
+        app.last_seconds = time.perf_counter() - started
+        app.redraws += 1
         status.value = ""
 
+    def request(_change=None):
+        later = _scheduler()
+        if later is None:
+            redraw()
+            return
+        status.value = "<i>computing...</i>"
+        if not state["scheduled"]:
+            state["scheduled"] = True
+            later(DEBOUNCE_SECONDS, redraw)
+
     for control in controls.values():
-        control.observe(redraw, names="value")
-    header = [widgets.HTML(f"<b>{title}</b>")] if title else []
-    app = widgets.VBox(header + [widgets.HBox(list(controls.values())), status, output])
+        control.observe(request, names="value")
+    header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+    middle = [progress] if progress is not None else []
+    app = widgets.VBox(header + [_style_controls(controls)] + middle + [status, output])
     app.redraw = redraw
+    app.redraws = 0
+    app.last_seconds = float("nan")
+    app.output = output
+    app.controls = dict(controls)
     redraw()
     return app
 

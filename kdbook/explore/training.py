@@ -122,6 +122,7 @@ def _with_progress(bar, app, controls):
     box.redraw = app.redraw
     box.progress = bar
     box.controls = controls
+    box.output = app.output
     return box
 
 
