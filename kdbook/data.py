@@ -1,4 +1,4 @@
-"""Real data at CPU scale: scikit-learn's bundled 8x8 digits, split three ways.
+"""Real data: scikit-learn's bundled 8x8 digits, and MNIST files a reader has downloaded.
 
 :func:`load_digits_split` returns standardized ``train`` / ``distill`` /
 ``test`` arrays from ``sklearn.datasets.load_digits``, which ships with
@@ -10,13 +10,21 @@ recur in the book's experiments on real data:
   by the teacher;
 * ``test``: held-out inputs on which agreement and accuracy are measured.
 
-Samples are rows: every ``X_*`` has shape ``(n, d)``.
+:func:`load_mnist` reads MNIST (the data of the paper's Figure 4) from the
+standard IDX files, which the book never downloads: a reader who has them can
+rerun Figure 4 at the paper's own size, ``d = 784``.
+
+Samples are rows: every ``X`` has shape ``(n, d)``.
 """
 
 from __future__ import annotations
 
+import gzip
 import numbers
+import os
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -24,7 +32,7 @@ from sklearn.model_selection import train_test_split
 
 from ._validation import as_float, as_generator
 
-__all__ = ["DigitsSplit", "load_digits_split"]
+__all__ = ["DigitsSplit", "load_digits_split", "load_mnist"]
 
 
 @dataclass(frozen=True)
@@ -68,24 +76,24 @@ class DigitsSplit:
         return len(self.classes)
 
 
-def _check_classes(classes) -> tuple:
+def _check_classes(classes, name: str = "classes") -> tuple:
     if classes is None:
         return tuple(range(10))
     if isinstance(classes, (str, bytes)):
-        raise TypeError(f"classes must be a sequence of digits 0-9, got {type(classes).__name__}")
+        raise TypeError(f"{name} must be a sequence of digits 0-9, got {type(classes).__name__}")
     try:
         values = tuple(classes)
     except TypeError:
-        raise TypeError(f"classes must be a sequence of digits 0-9, got {type(classes).__name__}") from None
+        raise TypeError(f"{name} must be a sequence of digits 0-9, got {type(classes).__name__}") from None
     for value in values:
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"classes must contain integers (digits 0-9), got {value!r}")
+            raise TypeError(f"{name} must contain integers (digits 0-9), got {value!r}")
         if not 0 <= value <= 9:
-            raise ValueError(f"classes must contain digits in [0, 9], got {value}")
+            raise ValueError(f"{name} must contain digits in [0, 9], got {value}")
     if len(values) < 2:
-        raise ValueError(f"classes must name at least 2 distinct digits, got {values}")
+        raise ValueError(f"{name} must name at least 2 distinct digits, got {values}")
     if len(set(values)) != len(values):
-        raise ValueError(f"classes must not repeat a digit, got {values}")
+        raise ValueError(f"{name} must not repeat a digit, got {values}")
     return tuple(int(v) for v in values)
 
 
@@ -175,3 +183,117 @@ def load_digits_split(
         X_test=transform(X_test), y_test=y_test,
         classes=classes, features=features, mean=mean, scale=scale,
     )
+
+
+# IDX (LeCun & Cortes' MNIST format): two zero bytes, a type code (0x08 for
+# unsigned bytes), the number of dimensions, then each dimension as a
+# big-endian uint32, then the values in row-major order.
+_IDX_IMAGES, _IDX_LABELS = 2051, 2049
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_idx(path, name: str, magic: int, ndim: int) -> np.ndarray:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike) to an IDX file, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{name}: no such file {str(path)!r}")
+    raw = path.read_bytes()
+    if raw[:2] == _GZIP_MAGIC:  # by content, whatever the file's extension
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{name}: {str(path)!r} is a damaged gzip file ({exc})") from None
+    if len(raw) < 4:
+        raise ValueError(f"{name}: {str(path)!r} is too short to be an IDX file ({len(raw)} bytes)")
+    found = int.from_bytes(raw[:4], "big")
+    if found != magic:
+        kinds = {_IDX_IMAGES: "an IDX image file", _IDX_LABELS: "an IDX label file"}
+        hint = f"; that is {kinds[found]}: are images and labels swapped?" if found in kinds else ""
+        raise ValueError(f"{name}: {str(path)!r} has magic number {found}, expected {magic} "
+                         f"({kinds[magic]}){hint}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{name}: {str(path)!r} ends inside its header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
+    expected = header + int(np.prod(shape, dtype=np.int64))
+    if len(raw) != expected:
+        raise ValueError(f"{name}: {str(path)!r} holds {len(raw) - header} values after its header, "
+                         f"but its dimensions {shape} need {expected - header} (truncated or not MNIST?)")
+    if 0 in shape:
+        raise ValueError(f"{name}: {str(path)!r} is empty (dimensions {shape})")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_mnist(images, labels, digits=(0, 1)):
+    """Read MNIST from the standard IDX files and keep some digits, as for Figure 4.
+
+    The paper's Figure 4 (Section 5.2) distils a logistic-regression teacher
+    on MNIST 0s and 1s (``d = 784``) into students on ``n = 100`` images. The
+    book runs it on the bundled 8x8 digits (nothing is downloaded at build
+    time); with the MNIST files from https://yann.lecun.com/exdb/mnist/ (or
+    any mirror) this gives the paper's own data. Files may be gzipped or not:
+    compression is detected from the content, not the name.
+
+    Parameters
+    ----------
+    images : str or os.PathLike
+        An IDX image file (magic number 2051), e.g.
+        ``train-images-idx3-ubyte.gz``.
+    labels : str or os.PathLike
+        The matching IDX label file (magic number 2049), e.g.
+        ``train-labels-idx1-ubyte.gz``, with as many labels as images.
+    digits : sequence of int, default (0, 1)
+        At least two distinct digits in 0-9 to keep; each must occur in the
+        files. Label ``k`` in the result is digit ``digits[k]``.
+
+    Returns
+    -------
+    X : ndarray of shape (n, rows * cols), float64
+        The kept images as rows, pixels scaled to [0, 1] (``(n, 784)`` for
+        MNIST); ready as ``X_pool`` / ``X_test`` of
+        :func:`kdbook.experiments.optimization_bias`.
+    y : ndarray of shape (n,), int64
+        Positions in ``digits``: with the default, 0 for a zero and 1 for a one.
+
+    Raises
+    ------
+    TypeError
+        If a path is not a str/PathLike or ``digits`` is not a sequence of ints.
+    ValueError
+        If a file is missing, damaged, truncated or of the wrong kind, the
+        counts differ, a label is not a digit, or ``digits`` is invalid or
+        names a digit absent from the files.
+
+    Examples
+    --------
+    Figure 4 on real MNIST (after downloading the four files)::
+
+        from sklearn.linear_model import LogisticRegression
+        from kdbook import experiments
+        from kdbook.data import load_mnist
+
+        X, y = load_mnist("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
+        X_test, _ = load_mnist("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+        w_star = LogisticRegression(fit_intercept=False).fit(X, y).coef_[0]
+        experiments.optimization_bias(X, X_test, w_star, n=100,
+                                      deltas=[0, 1, 2, 4, 8], trials=100, seed=0)
+    """
+    digits = _check_classes(digits, "digits")
+    pixels = _read_idx(images, "images", _IDX_IMAGES, 3)
+    label_values = _read_idx(labels, "labels", _IDX_LABELS, 1)
+    if pixels.shape[0] != label_values.shape[0]:
+        raise ValueError(f"images and labels must hold the same number of examples, "
+                         f"got {pixels.shape[0]} images and {label_values.shape[0]} labels")
+    if label_values.max() > 9:
+        raise ValueError(f"labels: every label must be a digit 0-9, found {int(label_values.max())}")
+    counts = np.bincount(label_values, minlength=10)
+    missing = [digit for digit in digits if counts[digit] == 0]
+    if missing:
+        raise ValueError(f"digits {missing} do not occur in the labels file (found digits "
+                         f"{np.flatnonzero(counts).tolist()})")
+    keep = np.isin(label_values, digits)
+    lookup = np.full(10, -1, dtype=np.int64)
+    lookup[list(digits)] = np.arange(len(digits))
+    X = pixels[keep].reshape(int(keep.sum()), -1).astype(np.float64) / 255.0
+    return X, lookup[label_values[keep]]

@@ -79,3 +79,133 @@ def test_bad_input_names_the_parameter(kwargs, error, match):
 def test_seed_is_keyword_only():
     with pytest.raises(TypeError):
         load_digits_split(0)
+
+
+# --- load_mnist on small IDX files written here --------------------------------
+
+import gzip  # noqa: E402
+
+from kdbook.data import load_mnist  # noqa: E402
+
+
+def idx_bytes(magic, values):
+    values = np.asarray(values, dtype=np.uint8)
+    header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in values.shape)
+    return header + values.tobytes()
+
+
+@pytest.fixture
+def mnist_like(tmp_path):
+    """Six 3x4 images with labels 1, 0, 7, 1, 0, 1; pixel (i, j) of image k is 10k + 4i + j."""
+    labels = np.array([1, 0, 7, 1, 0, 1])
+    images = (10 * np.arange(6)[:, None, None] + np.arange(12).reshape(3, 4)).astype(np.uint8)
+    images[5, 2, 3] = 255
+    paths = {}
+    for kind, magic, values in (("images", 2051, images), ("labels", 2049, labels)):
+        raw = idx_bytes(magic, values)
+        (tmp_path / f"{kind}-idx").write_bytes(raw)
+        # gzip under a name without .gz: detection must use the content
+        (tmp_path / f"{kind}-packed").write_bytes(gzip.compress(raw))
+        paths[kind] = tmp_path / f"{kind}-idx"
+        paths[kind + "_gz"] = tmp_path / f"{kind}-packed"
+    return paths, images, labels
+
+
+def test_load_mnist_keeps_the_digits_scales_pixels_and_labels_positions(mnist_like):
+    paths, images, labels = mnist_like
+    X, y = load_mnist(paths["images"], paths["labels"])
+    keep = np.flatnonzero(np.isin(labels, (0, 1)))
+    assert X.shape == (5, 12) and X.dtype == np.float64
+    np.testing.assert_array_equal(X, images[keep].reshape(5, 12) / 255.0)
+    np.testing.assert_array_equal(y, [1, 0, 1, 0, 1])
+    assert X.max() == 1.0 and X.min() == 0.0
+    X_rev, y_rev = load_mnist(str(paths["images"]), str(paths["labels"]), digits=(1, 0))
+    np.testing.assert_array_equal(y_rev, 1 - y)
+    X7, y7 = load_mnist(paths["images"], paths["labels"], digits=(7, 0))
+    np.testing.assert_array_equal(y7, [1, 0, 1])  # file order: the 0, the 7, the second 0
+    np.testing.assert_array_equal(X7[1], images[2].ravel() / 255.0)
+
+
+def test_load_mnist_reads_gzip_by_content_and_gives_the_same_arrays(mnist_like):
+    paths, _, _ = mnist_like
+    plain = load_mnist(paths["images"], paths["labels"])
+    packed = load_mnist(paths["images_gz"], paths["labels_gz"])
+    mixed = load_mnist(paths["images_gz"], paths["labels"])
+    for X, y in (packed, mixed):
+        np.testing.assert_array_equal(X, plain[0])
+        np.testing.assert_array_equal(y, plain[1])
+
+
+def test_load_mnist_output_feeds_optimization_bias(tmp_path):
+    from kdbook import experiments
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(60, 4, 4)).astype(np.uint8)
+    labels = np.tile([0, 1, 2], 20)
+    (tmp_path / "im").write_bytes(idx_bytes(2051, images))
+    (tmp_path / "lb").write_bytes(idx_bytes(2049, labels))
+    X, y = load_mnist(tmp_path / "im", tmp_path / "lb")
+    assert X.shape == (40, 16)
+    table = experiments.optimization_bias(X[:30], X[30:], rng.normal(size=16), n=5, deltas=[0.0, 2.0],
+                                          trials=4, seed=0, progress=False)
+    assert list(table.delta) == [0.0, 2.0] and (table.d == 16).all()
+
+
+def write(tmp_path, name, raw):
+    path = tmp_path / name
+    path.write_bytes(raw)
+    return path
+
+
+def test_load_mnist_swapped_files_are_named(mnist_like):
+    paths, _, _ = mnist_like
+    with pytest.raises(ValueError, match=r"images: .*magic number 2049, expected 2051.*swapped"):
+        load_mnist(paths["labels"], paths["images"])
+
+
+@pytest.mark.parametrize(
+    "raw, match",
+    [
+        (b"\x00\x00", r"images: .*too short"),
+        (b"\x00\x00\x08\x02" + bytes(12), r"images: .*magic number 2050, expected 2051"),
+        (idx_bytes(2051, np.zeros((2, 3, 4)))[:-1], r"images: .*need 24.*truncated"),
+        (idx_bytes(2051, np.zeros((2, 3, 4))) + b"\x00", r"images: .*holds 25 values.*need 24"),
+        (idx_bytes(2051, np.zeros((2, 3, 4)))[:10], r"images: .*ends inside its header"),
+        (gzip.compress(idx_bytes(2051, np.zeros((2, 3, 4))))[:-6], r"images: .*damaged gzip"),
+        (idx_bytes(2051, np.zeros((0, 3, 4))), r"images: .*empty"),
+    ],
+)
+def test_load_mnist_corrupt_image_file_is_a_clear_error(mnist_like, tmp_path, raw, match):
+    paths, _, _ = mnist_like
+    with pytest.raises(ValueError, match=match):
+        load_mnist(write(tmp_path, "bad", raw), paths["labels"])
+
+
+def test_load_mnist_checks_labels_against_images(mnist_like, tmp_path):
+    paths, _, _ = mnist_like
+    with pytest.raises(ValueError, match="same number of examples, got 6 images and 5 labels"):
+        load_mnist(paths["images"], write(tmp_path, "lb5", idx_bytes(2049, [0, 1, 0, 1, 0])))
+    with pytest.raises(ValueError, match="labels: every label must be a digit 0-9, found 12"):
+        load_mnist(paths["images"], write(tmp_path, "lb12", idx_bytes(2049, [0, 1, 12, 1, 0, 1])))
+    with pytest.raises(ValueError, match=r"digits \[3\] do not occur"):
+        load_mnist(paths["images"], paths["labels"], digits=(0, 3))
+
+
+@pytest.mark.parametrize(
+    "digits, error, match",
+    [((0,), ValueError, "digits must name at least 2"), ((1, 1), ValueError, "digits must not repeat"),
+     ((0, 10), ValueError, r"digits must contain digits in \[0, 9\]"), ("01", TypeError, "digits must be"),
+     ((0, 1.0), TypeError, "digits must contain integers")],
+)
+def test_load_mnist_rejects_bad_digits(mnist_like, digits, error, match):
+    paths, _, _ = mnist_like
+    with pytest.raises(error, match=match):
+        load_mnist(paths["images"], paths["labels"], digits=digits)
+
+
+def test_load_mnist_rejects_bad_paths(mnist_like, tmp_path):
+    paths, _, _ = mnist_like
+    with pytest.raises(TypeError, match="images must be a path"):
+        load_mnist(open(paths["images"], "rb").read(), paths["labels"])
+    with pytest.raises(ValueError, match="labels: no such file"):
+        load_mnist(paths["images"], tmp_path / "absent")
