@@ -77,3 +77,12 @@ def test_no_macro_makes_a_double_script_where_the_book_uses_it():
                 bad.append(f"\\{name} = {body!r} is followed by {script!r}")
     assert not bad, "; ".join(bad)
     assert "^" not in _top_level_scripts(macros["Lone"]), "wrap Lone in braces"
+
+
+def test_book_stylesheet_lets_wide_equations_scroll():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    assert config["html_css_files"] == ["kdbook.css"]
+    css = (ROOT / "_static" / "kdbook.css").read_text()
+    assert 'div.math > mjx-container[display="true"]' in css and "min-width: 0 !important" in css
+    # pydata-sphinx-theme logs a console error on every first visit without it
+    assert config["html_context"]["default_mode"] in {"auto", "light", "dark"}

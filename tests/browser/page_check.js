@@ -101,38 +101,52 @@ for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
     return item ? clip(squash(String(item.math)), 120) : snip(box, 120);
   })();
   for (const part of parts) {
-    let r = part.getBoundingClientRect();
-    if (r.width === 0) continue;
+    if (part.getBoundingClientRect().width === 0) continue;
     const label = part === parts[0] ? "display equation" : "equation number";
+    // Walk up the clipping boxes. A scrolling box is scrolled to both ends, so
+    // that what its scrollbar can reach counts as visible (whatever the
+    // direction: flex row-reverse boxes overflow to the left).
+    let target = part;
     let scroller = null;
     let cut = false;
-    for (let el = part.parentElement; el && el !== document.documentElement; el = el.parentElement) {
+    for (let el = part.parentElement; el && el !== document.documentElement && !cut; el = el.parentElement) {
       const style = getComputedStyle(el);
       if (style.overflowX === "visible") continue;
-      const b = el.getBoundingClientRect();
-      const origin = b.left + el.clientLeft - el.scrollLeft;
-      const left = r.left - origin;
-      const right = r.right - origin;
       const scrolls = style.overflowX === "auto" || style.overflowX === "scroll";
-      if (left < -1) {
-        out.push(`${label} cut on the left by ${Math.round(-left)} px (no scrollbar reaches it) in ${where(box)}: ${tex}`);
-        cut = true;
-        break;
+      const gaps = () => {
+        const b = el.getBoundingClientRect();
+        const t = target.getBoundingClientRect();
+        const left = b.left + el.clientLeft;
+        return [left - t.left, t.right - (left + el.clientWidth)];
+      };
+      let leftGap, rightGap;
+      if (scrolls) {
+        const keep = el.scrollLeft;
+        el.scrollLeft = -1e7;
+        leftGap = gaps()[0];
+        el.scrollLeft = 1e7;
+        rightGap = gaps()[1];
+        el.scrollLeft = keep;
+      } else {
+        [leftGap, rightGap] = gaps();
       }
-      if (!scrolls && right > el.clientWidth + 1) {
-        out.push(`${label} cut on the right by ${Math.round(right - el.clientWidth)} px (overflow-x: ${style.overflowX} on ${describe(el)}) in ${where(box)}: ${tex}`);
+      const how = scrolls ? "out of reach of the scrollbar of" : `overflow-x: ${style.overflowX} on`;
+      if (leftGap > 1) {
+        out.push(`${label} cut on the left by ${Math.round(leftGap)} px (${how} ${describe(el)}) in ${where(box)}: ${tex}`);
         cut = true;
-        break;
+      } else if (rightGap > 1) {
+        out.push(`${label} cut on the right by ${Math.round(rightGap)} px (${how} ${describe(el)}) in ${where(box)}: ${tex}`);
+        cut = true;
       }
-      if (scrolls && right > el.scrollWidth + 1) {
-        out.push(`${label} cut on the right by ${Math.round(right - el.scrollWidth)} px beyond the scroll range in ${where(box)}: ${tex}`);
+      if (scrolls && el.scrollHeight > el.clientHeight + 2 && el.contains(box)) {
+        out.push(`${label} cut at the top or bottom (${el.scrollHeight - el.clientHeight} px scroll vertically in ${describe(el)}) in ${where(box)}: ${tex}`);
         cut = true;
-        break;
       }
       if (scrolls) scroller = el;
-      r = b;  // beyond this box only the box itself can show
+      target = el;  // beyond this box, only the box itself can show
     }
     if (!scroller && !cut) {
+      const r = target.getBoundingClientRect();
       const column = box.closest("article, main") || document.body;
       const c = column.getBoundingClientRect();
       if (r.right > Math.min(c.right, viewport) + 1 || r.left < Math.max(c.left, 0) - 1) {
