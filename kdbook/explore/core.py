@@ -102,7 +102,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
     ipywidgets.VBox
         Children: [title,] controls box, [progress,] status line, output. Its
         ``redraw()`` re-runs ``draw`` now (used by tests); ``redraws`` counts
-        the redraws and ``last_seconds`` times the latest one.
+        the redraws, ``last_values`` and ``last_seconds`` record the latest one.
     """
     import ipywidgets as widgets
 
@@ -134,6 +134,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
             status.value = f"<span style='color:#b00020'>could not draw: {html.escape(str(error))}</span>"
             raise
         app.last_seconds = time.perf_counter() - started
+        app.last_values = values
         app.redraws += 1
         status.value = ""
 

@@ -114,16 +114,10 @@ def _progress_bar(steps_hint: int = 100):
     return bar, update
 
 
-def _with_progress(bar, app, controls):
-    """Stack the progress bar above an explorer; expose ``redraw``, ``progress`` and ``controls`` for tests."""
-    import ipywidgets as widgets
-
-    box = widgets.VBox([bar, app])
-    box.redraw = app.redraw
-    box.progress = bar
-    box.controls = controls
-    box.output = app.output
-    return box
+def _with_progress(bar, app):
+    """Expose the progress bar (shown by :func:`~kdbook.explore.core.explorer` above the figure) for tests."""
+    app.progress = bar
+    return app
 
 
 def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, lr_factor: float = 1.0,
@@ -156,8 +150,9 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
         lambda **values: draw_theorem1_training(**values, seed=seed, progress=update),
         controls,
         title="Theorem 1: a shallow student trained from w(0) = 0",
+        progress=bar,
     )
-    return _with_progress(bar, app, controls)
+    return _with_progress(bar, app)
 
 
 def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, steps: int = 3000, seed: int = 0,
@@ -231,8 +226,9 @@ def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, 
         lambda **values: draw_theorem2_training(**values, steps=steps, seed=seed, progress=update),
         controls,
         title="Theorem 2: a deep linear student from a small balanced start",
+        progress=bar,
     )
-    return _with_progress(bar, app, controls)
+    return _with_progress(bar, app)
 
 
 def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
