@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and pip:
 #   make book   install into .venv, then build the book to _build/html
-#   make test   install into .venv, then run every check (lint, unit tests,
-#               notebook hygiene, nbval over every chapter, and the full book
-#               build with -n -W --keep-going)
+#   make test   install into .venv (and a headless Chromium, see `browser`),
+#               then run every check: lint, unit tests, notebook hygiene, nbval
+#               over every chapter, the full book build with -n -W --keep-going,
+#               and the real-browser checks of the built HTML (tests/browser)
 # The virtual environment is created once and reused; it is rebuilt when
 # requirements.txt or pyproject.toml change.
 
@@ -12,12 +13,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD_FLAGS := -n -W --keep-going
 
-.PHONY: install book test lint unit notebooks-clean nbval build-check clean benchmark strip
+.PHONY: install book test lint unit notebooks-clean nbval build-check browser browser-check clean benchmark strip
 
 install: $(STAMP)
 
+# Debian/Ubuntu ship venv separately (python3-venv): installed here when we are
+# root with apt-get, otherwise a clear message.
 $(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); \
+	  else \
+	    echo "Cannot create $(VENV) with $(PYTHON) -m venv: on Debian/Ubuntu run 'sudo apt-get install python3-venv'." >&2; \
+	    exit 1; \
+	  fi; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
@@ -26,14 +35,16 @@ book: $(STAMP)
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
-test: $(STAMP)
-	$(MAKE) lint unit notebooks-clean nbval build-check
+# The browser is checked first, so that a machine without one stops at once.
+test: $(STAMP) browser
+	$(MAKE) lint unit notebooks-clean nbval build-check browser-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check kdbook tests benchmarks scripts
 
+# tests/browser needs the built book: it runs in browser-check, after the build.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/browser
 
 notebooks-clean: $(STAMP)
 	$(BIN)/python scripts/check_notebooks.py chapters
@@ -43,7 +54,20 @@ nbval: $(STAMP)
 
 build-check: book
 
-benchmark: $(STAMP)
+# Chromium + chromedriver for the browser checks: found, or installed with
+# apt-get (Debian/Ubuntu, as root), or a clear message on how to get them.
+browser:
+	sh tests/browser/install_browser.sh
+
+# Every page at 1400 px and 420 px, every explorable stepped with the keyboard,
+# in headless Chromium, over the book that build-check built. A missing
+# browser fails; it never skips.
+browser-check: $(STAMP) browser
+	$(BIN)/python -m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml
+
+# bench_pages.py measures the built book: build it first if it is not there.
+benchmark: $(STAMP) browser
+	test -d _build/html || $(MAKE) book
 	$(BIN)/python benchmarks/run_all.py
 
 # Remove outputs and execution counts from every chapter before committing.
