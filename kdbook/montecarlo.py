@@ -38,8 +38,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from . import spans
+from ._threads import single_threaded
 from ._validation import as_data_stack, as_generator, as_int, as_nonzero_vector
 from .learners import hard_label_weights, transfer_risks
 from .risk import risk_summary, theorem3_bound
@@ -78,23 +79,26 @@ def _check_sizes(ns, name: str = "ns", maximum: int | None = None) -> np.ndarray
     return values
 
 
-def _prefix_coefficients(gram: np.ndarray, targets: np.ndarray, n: int) -> np.ndarray:
-    """Solve ``G[:n, :n] c = b[:n]`` for a stack; shape ``(trials, n)``."""
-    return np.linalg.solve(gram[:, :n, :n], targets[:, :n, None])[..., 0]
-
-
 def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     """The distillation solution ``w_hat`` (eq. 6) for every prefix size in ``ns``.
 
     For each transfer set ``X = X_batch[t]`` and each ``n`` in ``ns`` this is
     the orthogonal projection of ``w_*`` onto the span of the first ``n`` rows,
-    ``X_n^T (X_n X_n^T)^{-1} X_n w_*``, and ``w_*`` itself when ``n >= d``.
-    All prefixes share one Gram matrix ``X X^T`` per trial.
+    ``pinv(X_n) X_n w_*`` (``X_n^T (X_n X_n^T)^{-1} X_n w_*`` for rows in
+    general position), and ``w_*`` itself when ``n >= d`` rows span ``R^d`` (and for ``n > n_max``,
+    where no rows were drawn, as for points in general position).
+    All prefixes share one Gram matrix ``X X^T`` per trial. By eigenvalue
+    interlacing a prefix's Gram matrix is never worse conditioned than the
+    whole one, and the Cholesky factor of a prefix is the leading block of
+    the whole one, so one factorization per trial decides: well-conditioned
+    trials are solved through the Cholesky blocks, the others (repeated or
+    nearly repeated points, zero rows) through an SVD per prefix
+    (:mod:`kdbook.spans`), which gives the minimum-norm solution.
 
     Parameters
     ----------
     X_batch : array of shape (trials, n_max, d)
-        Transfer sets, samples as rows, in general position.
+        Transfer sets, samples as rows.
     w_star : array of shape (d,)
     ns : increasing sequence of ints in ``[1, n_max]`` (values ``>= d`` allowed)
 
@@ -110,20 +114,28 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     if below and below[-1] > n_max:
         raise ValueError(f"ns must not exceed n_max = {n_max} below d = {d}, got {below[-1]}")
     out = np.empty((ns.size, trials, d))
-    # Many small factorizations: one BLAS thread each is faster than two
-    # threads fighting over them (and far faster on a busy machine).
-    with threadpool_limits(limits=1, user_api="blas"):
+    vectors = np.broadcast_to(w_star, (trials, d))
+    # Many small factorizations: one thread each is faster than two threads
+    # fighting over them (and far faster on a busy machine).
+    with single_threaded():
         if below:
             top = below[-1]
             X_top = X_batch[:, :top, :]
             gram = X_top @ np.swapaxes(X_top, 1, 2)  # (trials, top, top)
             targets = X_top @ w_star  # (trials, top)
+            factor, well = spans.gram_cholesky(gram)
         for index, n in enumerate(ns.tolist()):
-            if n >= d:
+            if n > n_max:  # no rows drawn past n_max: w_* by eq. (6), as for points in general position
                 out[index] = w_star
                 continue
-            coefficients = _prefix_coefficients(gram, targets, n)
-            out[index] = np.einsum("tnd,tn->td", X_batch[:, :n, :], coefficients)
+            if n >= d:
+                out[index] = spans.project(X_batch[:, :n, :], vectors)
+                continue
+            if np.any(well):
+                coefficients = spans.cholesky_solve(factor[well, :n, :n], targets[well, :n])
+                out[index, well] = np.einsum("tnd,tn->td", X_batch[well, :n, :], coefficients)
+            if not np.all(well):
+                out[index, ~well] = spans.svd_projections(X_batch[~well, :n, :], vectors[~well])
     return out
 
 
@@ -278,9 +290,9 @@ def risk_versus_n(
     test_rng, train_rng = rng.spawn(2)
     X_test = task.sample(n_test, test_rng)
     risks = {learner: np.zeros((ns.size, trials)) for learner in learners}
-    # Many small factorizations: one BLAS thread each is faster than two
-    # threads fighting over them (and far faster on a busy machine).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # Many small factorizations: one thread each is faster than two threads
+    # fighting over them (and far faster on a busy machine).
+    with single_threaded():
         _simulate(task, ns, learners, sampled, risks, n_max, trials, chunk, train_rng, X_test, hard_label_steps)
 
     records = []

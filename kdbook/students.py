@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from . import spans
 from ._validation import (
     as_data_matrix,
     as_data_stack,
@@ -56,12 +57,13 @@ __all__ = [
 def distillation_solution(X, w_star) -> np.ndarray:
     """The student's limit ``w_hat`` of Theorem 1, eq. (6).
 
-    ``w_hat = w_*`` when the rows of ``X`` span ``R^d`` (``n >= d``) and
+    ``w_hat = w_*`` when the rows of ``X`` span ``R^d`` and
     ``w_hat = X^T (X X^T)^{-1} X w_*`` (the paper's ``X (X^T X)^{-1} X^T w_*``
-    with samples as rows) otherwise: the orthogonal projection of ``w_*`` onto
-    the span of the data. It is computed as the minimum-norm solution of
-    ``X w = X w_*`` by least squares, which is the same projection and stays
-    exact for rank-deficient ``X``.
+    with samples as rows) when they are linearly independent: in both cases
+    the orthogonal projection of ``w_*`` onto the span of the data. For a
+    rank-deficient ``X`` (repeated points, zero rows) it is the minimum-norm
+    solution ``pinv(X) X w_*``, which is where gradient descent from 0 goes
+    (see :mod:`kdbook.spans`).
 
     Parameters
     ----------
@@ -76,11 +78,11 @@ def distillation_solution(X, w_star) -> np.ndarray:
     """
     w_star = as_nonzero_vector(w_star, "w_star")
     X = as_data_matrix(X, "X", d=w_star.shape[0])
-    return np.linalg.lstsq(X, X @ w_star, rcond=None)[0]
+    return spans.project_one(X, w_star)
 
 
-#: Gram matrices with a larger condition number are projected through QR instead.
-GRAM_CONDITION_LIMIT = 1e8
+#: Gram matrices with a larger condition number are projected through the SVD instead.
+GRAM_CONDITION_LIMIT = spans.GRAM_CONDITION_LIMIT
 
 
 def project_onto_spans(X_batch, vectors) -> np.ndarray:
@@ -88,14 +90,16 @@ def project_onto_spans(X_batch, vectors) -> np.ndarray:
 
     The projection ``X^T (X X^T)^{-1} X v`` (eq. 6 with samples as rows) is
     solved through the small ``(n, n)`` Gram matrices, which costs ``n^2 d``
-    per set instead of a QR factorization of the ``(d, n)`` matrix; sets
-    whose Gram matrix is ill-conditioned (condition number above
-    ``GRAM_CONDITION_LIMIT``, where squaring the condition of ``X`` would cost
-    accuracy) are projected through a QR factorization instead.
+    per set; sets whose Gram matrix is ill-conditioned or singular
+    (condition number above ``GRAM_CONDITION_LIMIT``: repeated or nearly
+    repeated points, zero rows) are projected through an SVD with
+    ``numpy.linalg.pinv``'s cutoff, so the result is always the minimum-norm
+    ``pinv(X) X v``. Sets with ``n >= d`` rows are allowed (``v`` itself when
+    the rows span ``R^d``).
 
     Parameters
     ----------
-    X_batch : array of shape (trials, n, d) with ``n < d``
+    X_batch : array of shape (trials, n, d)
     vectors : array of shape (d,) or (trials, d)
 
     Returns
@@ -104,25 +108,10 @@ def project_onto_spans(X_batch, vectors) -> np.ndarray:
     """
     X_batch = as_data_stack(X_batch, "X_batch")
     trials, n, d = X_batch.shape
-    if n >= d:
-        raise ValueError(f"X_batch must have n < d (a proper subspace), got n={n}, d={d}")
     vectors = as_float_array(vectors, "vectors")
     if vectors.shape not in ((d,), (trials, d)):
         raise ValueError(f"vectors must have shape ({d},) or ({trials}, {d}), got {vectors.shape}")
-    vectors = np.broadcast_to(vectors, (trials, d))
-    gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
-    eigenvalues = np.linalg.eigvalsh(gram)  # ascending
-    well = eigenvalues[:, 0] > eigenvalues[:, -1] / GRAM_CONDITION_LIMIT
-    projections = np.empty((trials, d))
-    if np.any(well):
-        X_well = X_batch[well]
-        rhs = np.einsum("tnd,td->tn", X_well, vectors[well])
-        coefficients = np.linalg.solve(gram[well], rhs[..., None])[..., 0]
-        projections[well] = np.einsum("tnd,tn->td", X_well, coefficients)
-    if not np.all(well):
-        q, _ = np.linalg.qr(np.swapaxes(X_batch[~well], 1, 2))  # (bad, d, n)
-        projections[~well] = np.einsum("tdn,tn->td", q, np.einsum("tdn,td->tn", q, vectors[~well]))
-    return projections
+    return spans.project(X_batch, np.broadcast_to(vectors, (trials, d)))
 
 
 def distillation_solutions(X_batch, w_star) -> np.ndarray:
@@ -136,16 +125,13 @@ def distillation_solutions(X_batch, w_star) -> np.ndarray:
 
     Returns
     -------
-    ndarray of shape (trials, d): ``w_hat`` for each transfer set, ``w_*``
-    itself when ``n >= d`` and :func:`project_onto_spans` of ``w_*``
-    otherwise. Inputs are assumed in general position (full rank), which
-    holds almost surely for continuous data.
+    ndarray of shape (trials, d): ``w_hat = pinv(X) X w_*`` for each transfer
+    set; exactly ``w_*`` for a set whose rows span ``R^d``. Rank-deficient
+    sets (repeated points, zero rows) get the minimum-norm solution.
     """
     w_star = as_nonzero_vector(w_star, "w_star")
     X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
-    if X_batch.shape[1] >= X_batch.shape[2]:
-        return np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])).copy()
-    return project_onto_spans(X_batch, w_star)
+    return spans.project(X_batch, np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])))
 
 
 def _span_basis(X: np.ndarray) -> np.ndarray:

@@ -17,16 +17,15 @@ def test_batched_solutions_match_the_single_closed_form():
     np.testing.assert_array_equal(distillation_solutions(rng.standard_normal((2, 40, 30)), w_star)[1], w_star)
 
 
-def test_ill_conditioned_sets_take_the_qr_path_and_stay_accurate():
+def test_ill_conditioned_sets_take_the_svd_path_and_stay_accurate():
     rng = np.random.default_rng(1)
     X_batch = rng.standard_normal((3, 4, 20))
     X_batch[1, 3] = X_batch[1, 2] + 1e-9 * rng.standard_normal(20)  # nearly repeated input
     vectors = rng.standard_normal((3, 20))
     projected = project_onto_spans(X_batch, vectors)
     for X, v, p in zip(X_batch, vectors, projected, strict=True):
-        q, _ = np.linalg.qr(X.T)
-        np.testing.assert_allclose(p, q @ (q.T @ v), atol=1e-8)
-        # a projection is idempotent and leaves a residual orthogonal to the data
+        np.testing.assert_allclose(p, np.linalg.pinv(X) @ (X @ v), atol=1e-6)
+        # a projection leaves a residual orthogonal to the data
         np.testing.assert_allclose(X @ (v - p), 0.0, atol=1e-8)
 
 
@@ -35,8 +34,6 @@ def test_bad_stacks_are_rejected():
         as_data_stack(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="d = 5 features"):
         as_data_stack(np.zeros((2, 3, 4)), d=5)
-    with pytest.raises(ValueError, match="n < d"):
-        project_onto_spans(np.ones((1, 4, 3)), np.ones(3))
     with pytest.raises(ValueError, match="vectors must have shape"):
         project_onto_spans(np.ones((2, 2, 3)), np.ones(4))
     with pytest.raises(ValueError, match="finite"):
