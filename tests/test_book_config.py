@@ -86,3 +86,11 @@ def test_book_stylesheet_lets_wide_equations_scroll():
     assert 'div.math > mjx-container[display="true"]' in css and "min-width: 0 !important" in css
     # pydata-sphinx-theme logs a console error on every first visit without it
     assert config["html_context"]["default_mode"] in {"auto", "light", "dark"}
+
+
+def test_make_test_runs_the_browser_checks_after_the_build():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "lint unit notebooks-clean nbval build-check browser-check" in makefile
+    assert "pytest tests --ignore=tests/browser" in makefile
+    assert "-m pytest -p no:cacheprovider tests/browser --book-html _build/html" in makefile
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
