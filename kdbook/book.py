@@ -12,10 +12,16 @@ keeps Agg, every figure is drawn into memory and never displayed, and the
 book's build then fails on the labels of figures that never appeared. A
 non-interactive backend in a kernel is therefore switched to ``inline``; an
 interactive one the reader chose (``widget``, ``qt``, ...) is left alone.
+
+For the book's build, the module also provides the bibliography style
+``authoryear`` (registered with pybtex as an entry point in pyproject.toml):
+the reference list labels and sorts its entries by author and year, as the
+citations in the text read, instead of numbering them.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 
 __all__ = ["glue", "ensure_inline_figures"]
@@ -96,6 +102,63 @@ def ensure_inline_figures() -> bool:
         return False
     shell.run_line_magic("matplotlib", "inline")
     return True
+
+
+def _cited_names(entry) -> str:
+    """The author part of an author-year citation: "A", "A and B", "A et al."."""
+    from pybtex.richtext import Text
+
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [Text.from_latex(" ".join(p.prelast_names + p.last_names)).render_as("text") for p in persons]
+    if not names:
+        return str(entry.fields.get("title", entry.key))
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return f"{names[0]} et al."
+
+
+@functools.cache
+def _author_year_style():
+    # pybtex is part of the book's build (sphinxcontrib-bibtex), not of the
+    # package: import it only when the build asks for the style.
+    from pybtex.style.formatting.unsrt import Style
+    from pybtex.style.labels import BaseLabelStyle
+    from pybtex.style.sorting import BaseSortingStyle
+
+    class AuthorYearOrder(BaseSortingStyle):
+        """In the order a reader looks a label up: cited names, then year, then title."""
+
+        def sorting_key(self, entry):
+            return (_cited_names(entry).lower(), entry.fields.get("year", ""), entry.fields.get("title", "").lower())
+
+    class AuthorYearLabels(BaseLabelStyle):
+        """Labels such as "Phuong and Lampert, 2019"; "2019a", "2019b" if they clash."""
+
+        def format_labels(self, sorted_entries):
+            labels = [f"{_cited_names(e)}, {e.fields.get('year', 'n.d.')}" for e in sorted_entries]
+            clashes = {label for label in labels if labels.count(label) > 1}
+            seen = {}
+            for label in labels:
+                if label in clashes:
+                    seen[label] = seen.get(label, 0) + 1
+                    label = f"{label}{chr(ord('a') + seen[label] - 1)}"
+                yield label
+
+    class AuthorYearStyle(Style):
+        """pybtex's unsrt entries, labelled and sorted by author and year."""
+
+        default_label_style = AuthorYearLabels
+        default_sorting_style = AuthorYearOrder
+
+    return AuthorYearStyle
+
+
+def __getattr__(name):
+    if name == "AuthorYearStyle":  # the pybtex entry point kdbook.book:AuthorYearStyle
+        return _author_year_style()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 ensure_inline_figures()
