@@ -17,9 +17,9 @@ from sphinx.errors import ExtensionError
 
 MATHJAX_FILE = "tex-chtml.js"
 # The TeX-to-CommonHTML bundle plus what it loads lazily: TeX extensions
-# (autoload), CHTML fonts, the accessibility menu and speech rules. The other
-# combined bundles (SVG, MathML, "full") are never referenced.
-KEEP = (MATHJAX_FILE, "input", "output", "a11y", "ui", "sre", "adaptors")
+# (autoload), CHTML fonts, the accessibility menu and speech rules (~8 MB). The
+# other combined bundles (SVG, MathML, "full") and the SVG output are never used.
+KEEP = (MATHJAX_FILE, "input", "output/chtml", "a11y", "ui", "sre", "adaptors")
 
 
 def mathjax_source():
