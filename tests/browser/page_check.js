@@ -33,9 +33,8 @@ if (MJ && MJ.startup && MJ.startup.document) {
     // CHTML draws glyphs with CSS, so read the internal MathML: noundefined
     // renders an unknown \macro as <mtext mathcolor="red">\macro</mtext>.
     const mml = MJ.startup.toMML ? MJ.startup.toMML(item.root) : "";
-    for (const m of mml.matchAll(/<mtext[^>]*mathcolor="red"[^>]*>(\\[A-Za-z]+)<\/mtext>/g)) {
-      out.push(`undefined TeX macro ${m[1]} in ${where(root)}: ${tex}`);
-    }
+    const unknown = new Set(Array.from(mml.matchAll(/<mtext[^>]*mathcolor="red"[^>]*>(\\[A-Za-z]+)<\/mtext>/g), (m) => m[1]));
+    if (unknown.size) out.push(`undefined TeX macro ${Array.from(unknown).join(", ")} in ${where(root)}: ${tex}`);
   }
 }
 const merrors = document.querySelectorAll("mjx-merror");
