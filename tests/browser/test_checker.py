@@ -18,21 +18,25 @@ HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title
   processHtmlClass: "tex2jax_process|mathjax_process|math|output_area"}}}};</script>
 <script defer src="mathjax/tex-chtml.js"></script>
 <style>{style}</style></head><body>"""
+# pydata-sphinx-theme's display-math rules, then the book's own stylesheet.
 THEME_MATH_CSS = (
-    "div.math{align-items:center;display:flex;max-width:100%;overflow:hidden;flex-direction:row-reverse}"
-    "div.math mjx-container{flex-grow:1;overflow:auto}"
-)
+    "div.math{align-items:center;display:flex;max-width:100%;overflow:hidden;flex-direction:row-reverse;gap:.5em}"
+    "div.math mjx-container{flex-grow:1;overflow:auto;padding-bottom:.2rem}"
+    "div.math mjx-container mjx-assistive-mml{height:0}"
+) + (bc.ROOT / "_static" / "kdbook.css").read_text()
 WIDE = r"\[" + " + ".join(f"a_{{{i}}} b_{{{i}}}" for i in range(60)) + r"\]"
+WIDE_TAGGED = WIDE.replace(r"\]", r"\tag{9}\]")  # MathJax gives tagged equations a min-width
 PIXEL = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 GOOD_PAGE = HEAD.format(title="Theorem 2: deep linear students", style=THEME_MATH_CSS) + rf"""
 <nav class="bd-sidebar-primary"><a href="#">Chapter 4: the angle distribution p(θ)</a></nav>
-<article style="width:600px"><section class="tex2jax_ignore mathjax_ignore" id="good">
+<article style="max-width:600px"><section class="tex2jax_ignore mathjax_ignore" id="good">
 <h1>Risk of <span class="math">\(\hat{{\mathbf w}}\)</span></h1>
 <p>Inline <span class="math">\(\Lone(\mathbf w)\)</span>, code <code>$HOME \alpha</code>, a glued number 0.045.</p>
 <pre>$ python -c "print(r'\(x\)')"</pre>
 <div class="highlight"><pre><span>cost = "$5"</span></pre></div>
 <div class="math">{WIDE}</div>
+<div class="math">{WIDE_TAGGED}</div>
 <figure><img src="{PIXEL}" alt="A dot">
 <figcaption>Figure 1: the dot at <span class="math">\(x=1\)</span>.</figcaption></figure>
 <script>let THEBE_JS_URL = 1;</script><script>let THEBE_JS_URL = 2;</script>
