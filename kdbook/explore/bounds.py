@@ -252,7 +252,7 @@ def draw_teaching_argument(beta: float = np.pi / 6, teaching_angle: float = np.p
                f"angle(w_hat, x) = {np.degrees(between):.0f} deg < 90 deg: {verdict}" if correct
                else f"angle(w_hat, x) = {np.degrees(between):.0f} deg: {verdict}")
     ax.title.set_fontsize(10)
-    ax.legend(loc="lower left", fontsize=8, ncol=2)
+    ax.legend(loc="lower left", fontsize=9, ncol=2)
     fig.tight_layout()
     return fig
 

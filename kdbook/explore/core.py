@@ -154,6 +154,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
     middle = [progress] if progress is not None else []
     app = widgets.VBox(header + [_style_controls(controls)] + middle + [status, output])
     app.redraw = redraw
+    app.draw = draw
     app.redraws = 0
     app.last_seconds = float("nan")
     app.output = output

@@ -55,7 +55,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
 
     Returns
     -------
-    matplotlib Figure with three labelled axes.
+    matplotlib Figure, 7.4 x 7.0 in: samples and ``p(theta)`` side by side, the risk below.
     """
     kappa = as_float(kappa, "kappa", minimum=0.0, strict_minimum=True)
     d = as_int(d, "d", minimum=2)
@@ -68,7 +68,9 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     axis = w_star / np.linalg.norm(w_star)
     X_test = task.sample(n_test, rng)
 
-    fig, (ax_points, ax_p, ax_risk) = plt.subplots(1, 3, figsize=(13.5, 4.0))
+    # Two rows fit the book's column (7.4 in at 100 dpi) with 9-11 pt text; three panels in a row did not.
+    fig, axes = plt.subplot_mosaic([["points", "p"], ["risk", "risk"]], figsize=(7.4, 7.0), layout="constrained")
+    ax_points, ax_p, ax_risk = axes["points"], axes["p"], axes["risk"]
 
     # 1. Inputs in the (w_*, orthogonal part) plane, signed so both halves show.
     def plane(X):
@@ -88,7 +90,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     ax_points.axvline(0.0, color=ROLE_COLORS["teacher"], lw=1)
     label_axes(ax_points, r"component along $w_*$", r"orthogonal part (signed)",
                rf"inputs, $\kappa = {kappa:.3g}$, $d = {d}$")
-    ax_points.legend(loc="upper left", fontsize=8, markerscale=2)
+    ax_points.legend(loc="upper left", fontsize=9, markerscale=2, frameon=True, framealpha=0.85)
 
     # 2. p(theta): exact and empirical.
     theta = np.linspace(0.0, np.pi / 2, 200)
@@ -99,7 +101,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
                "angle survival, eq. (17)")
     ax_p.set_xlim(0, 90)
     ax_p.set_ylim(0, 1.02)
-    ax_p.legend(fontsize=8)
+    ax_p.legend(fontsize=9, loc="upper right")
 
     # 3. Risk against n, with the Theorem 3 bound.
     ns = _risk_curve_ns(n, d)
@@ -113,8 +115,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     ax_risk.set_xscale("log")
     ax_risk.set_ylim(-0.02, 1.02)
     label_axes(ax_risk, "transfer-set size n", "expected transfer risk", f"risk at n = {n}: {means[-1]:.2g}")
-    ax_risk.legend(fontsize=8)
-    fig.tight_layout()
+    ax_risk.legend(fontsize=9, loc="upper right")
     return fig
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -74,7 +75,8 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
         raise ValueError(f"runs must hold at most 4 runs for a readable figure, got {len(runs)}")
     kl_floor = as_float(kl_floor, "kl_floor", minimum=0.0, strict_minimum=True)
     histories = {label: _check_history(run, f"runs[{label!r}]") for label, run in runs.items()}
-    fig, (ax_agree, ax_kl) = plt.subplots(1, 2, figsize=(10, 3.8))
+    # Stacked panels sharing the step axis stay legible at the column width (7.2 in at 100 dpi).
+    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(7.2, 6.4), sharex=True, layout="constrained")
     widths = (2.2, 1.2, 3.0, 0.8)
     for (label, history), width in zip(histories.items(), widths, strict=False):
         for split, style in _SPLIT_STYLE.items():
@@ -88,10 +90,10 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
                                    for h in histories.values()) - 0.01), 1.005)
     ax_kl.set_yscale("log")
     label_axes(ax_kl, "optimizer step", r"KL(teacher $\|$ student) [nats]")
-    ax_agree.legend(fontsize=8, loc="lower right")
+    # Beside the data, not over it: agreement curves end in the lower right.
+    ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=11)
     return fig
 
 
@@ -105,8 +107,8 @@ def draw_fidelity_setting(run: DistillationRun, temperature: float, augmentation
     final = run.final
     return draw_fidelity_history(
         {f"T = {temperature:g}, {augmentation}": run},
-        title=(f"T = {temperature:g}, augmentation: {augmentation}; final held-out agreement "
-               f"{final['test_agreement']:.3f}, KL {final['test_kl']:.2e}"),
+        title=(f"T = {temperature:g}, augmentation: {augmentation}\nfinal held-out agreement "
+               f"{final['test_agreement']:.3f}, KL {final['test_kl']:.2g} nats"),
     )
 
 
@@ -137,7 +139,7 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     colors = [PALETTE[name] for name in ("blue", "vermillion", "green", "purple", "orange", "sky")]
     if len(frames) > len(colors):
         raise ValueError(f"frames must hold at most {len(colors)} sweeps, got {len(frames)}")
-    fig, (ax_agree, ax_kl) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(7.2, 6.4), sharex=True, layout="constrained")
     for (label, frame), color in zip(frames.items(), colors, strict=False):
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frames[{label!r}] must be a pandas DataFrame, got {type(frame).__name__}")
@@ -159,10 +161,9 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     label_axes(ax_agree, xlabel or parameter, "top-1 agreement with teacher")
     ax_kl.set_yscale("log")
     label_axes(ax_kl, xlabel or parameter, r"KL(teacher $\|$ student) [nats]")
-    ax_agree.legend(fontsize=8, loc="lower right")
+    ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=11)
     return fig
 
 
@@ -207,10 +208,10 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
     ax.axhline(1.0, color=ROLE_COLORS["teacher"], linewidth=0.8)
     ax.set_xscale("log")
     sizes = sorted(set(linear["n"]).union(mlp["n"]))
-    ax.set_xticks(sizes, [str(int(n)) for n in sizes], fontsize=8)
+    ax.set_xticks(sizes, [str(int(n)) for n in sizes], fontsize=9)
     ax.xaxis.set_minor_formatter(NullFormatter())
     label_axes(ax, "distillation set size n (log scale)", "top-1 agreement on held-out data", title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -254,7 +255,8 @@ def fidelity_explorer(
     Returns
     -------
     ipywidgets.VBox (see :func:`kdbook.explore.core.explorer`); its ``cache``
-    attribute maps each visited setting to its run.
+    attribute maps each visited setting to its run, and its ``progress`` bar
+    counts the optimizer steps of a new setting's training.
     """
     import ipywidgets as widgets
 
@@ -277,13 +279,20 @@ def fidelity_explorer(
             raise TypeError(f"precomputed values must be DistillationRun, got {type(run).__name__}")
         cache[(float(key[0]), key[1])] = run
 
+    steps = as_int(steps, "steps", minimum=1)
+    bar = widgets.IntProgress(value=steps, min=0, max=steps, description="training",
+                              style={"description_width": "initial"})
+
     def draw(temperature, augmentation):
         key = (float(temperature), augmentation)
         if key not in cache:
-            cache[key] = distill(
-                teacher, X_distill, X_test=X_test, y_test=y_test, temperature=float(temperature),
-                augmentation=augmentation, steps=steps, record_every=record_every, seed=seed, **distill_kwargs,
-            )
+            bar.value = 0
+            with _optimizer_steps_shown(bar, every=max(steps // 50, 1)):
+                cache[key] = distill(
+                    teacher, X_distill, X_test=X_test, y_test=y_test, temperature=float(temperature),
+                    augmentation=augmentation, steps=steps, record_every=record_every, seed=seed, **distill_kwargs,
+                )
+        bar.value = bar.max
         return draw_fidelity_setting(cache[key], temperature, augmentation)
 
     controls = {
@@ -292,6 +301,25 @@ def fidelity_explorer(
         ),
         "augmentation": widgets.Dropdown(options=list(augmentations), value=augmentation, description="augmentation"),
     }
-    app = explorer(draw, controls, title="Fidelity over training: temperature and augmentation")
+    app = explorer(draw, controls, title="Fidelity over training: temperature and augmentation", progress=bar)
     app.cache = cache
+    app.progress = bar
     return app
+
+
+@contextmanager
+def _optimizer_steps_shown(bar, every: int):
+    """Count torch optimizer steps into ``bar`` while a run trains (``distill`` has no progress callback)."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    def count(_optimizer, _args, _kwargs):
+        count.steps += 1
+        if count.steps % every == 0:
+            bar.value = min(count.steps, bar.max)
+
+    count.steps = 0
+    handle = register_optimizer_step_post_hook(count)
+    try:
+        yield
+    finally:
+        handle.remove()

@@ -71,7 +71,7 @@ def draw_theorem1_training(
 
     Returns
     -------
-    matplotlib Figure with two panels.
+    matplotlib Figure, 7.2 x 6.2 in, two panels stacked.
     """
     n = as_int(n, "n", minimum=1, maximum=2000)
     d = as_int(d, "d", minimum=2, maximum=2000)
@@ -88,7 +88,7 @@ def draw_theorem1_training(
                             callback_every=max(steps // 50, 1))
     history = student.history
     floor = 1e-18
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (left, right) = plt.subplots(2, 1, figsize=(7.2, 6.2), sharex=True, layout="constrained")
     left.semilogy(history["step"], history["loss"] + floor, color=ROLE_COLORS["distillation"])
     label_axes(left, "gradient step t", r"$L^1(w(t))$", "objective (eq. 1)")
     right.semilogy(history["step"], history["distance"] + floor, color=ROLE_COLORS["distillation"],
@@ -96,9 +96,8 @@ def draw_theorem1_training(
     right.semilogy(history["step"], history["orthogonal"] + floor, color=ROLE_COLORS["other"], linestyle="--",
                    label="part orthogonal to span(X)")
     label_axes(right, "gradient step t", "distance", rf"relative error {student.relative_error:.1e}")
-    right.legend(loc="best")
-    fig.suptitle(rf"$n = {n}$, $d = {d}$, $\|w_*\| = {teacher_scale:g}$, step $= {lr_factor:g}/L$")
-    fig.tight_layout()
+    right.legend(loc="best", fontsize=9)
+    fig.suptitle(rf"$n = {n}$, $d = {d}$, $\|w_*\| = {teacher_scale:g}$, step $= {lr_factor:g}/L$", fontsize=11)
     return fig
 
 

@@ -77,7 +77,8 @@ def draw_kd_sgd(
     lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     theta = teachers[teacher]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    # Stacked, the two panels keep 9-11 pt text at the book's column width.
+    fig, (left, right) = plt.subplots(2, 1, figsize=(7.2, 7.0), layout="constrained")
     grid = np.linspace(0, 1, 101)
     try:
         risk = least_squares_stationary_risk(A, b, theta, grid, lr=lr, batch_size=batch_size)
@@ -100,7 +101,7 @@ def draw_kd_sgd(
         if chosen.total[i] > 0:
             left.axhline(chosen.total[i], color=color, linestyle="--", linewidth=1)
     label_axes(left, "SGD step", r"excess risk $f(x_t) - f(x^*)$", f"teacher: {teacher}")
-    left.legend()
+    left.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     right.plot(grid, risk.variance, color=ROLE_COLORS["flow"], label=r"noise floor $(1-\lambda)^2 V$")
     right.plot(grid, risk.bias, color=ROLE_COLORS["teacher"], label=r"bias $\lambda^2 B$")
     right.plot(grid, risk.total, color=ROLE_COLORS["distillation"], linewidth=2, label="total")
@@ -108,8 +109,7 @@ def draw_kd_sgd(
     right.axvline(best, color=ROLE_COLORS["bound"], linestyle="--", label=rf"best $\lambda = {best:.2f}$")
     label_axes(right, r"distillation weight $\lambda$", "stationary excess risk",
                f"step {lr:.3g}, batch {batch_size}")
-    right.legend(fontsize=9)
-    fig.tight_layout()
+    right.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
