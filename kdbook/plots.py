@@ -15,6 +15,9 @@ __all__ = [
     "PALETTE",
     "ROLE_COLORS",
     "use_book_style",
+    "legibility_problems",
+    "COLUMN_WIDTH_IN",
+    "MIN_FONT_PT",
     "new_axes",
     "label_axes",
     "soft_label_histogram",
@@ -44,13 +47,25 @@ ROLE_COLORS = {
 }
 
 
+#: The book's text column is about 730 px wide; at 100 dpi a figure this wide (inches) is shown at full size.
+COLUMN_WIDTH_IN = 7.5
+#: The smallest text in a figure, in points: 9 pt at 100 dpi is 12.5 px at column width.
+MIN_FONT_PT = 9.0
+
+
 def use_book_style() -> None:
-    """Set matplotlib defaults: palette cycle, readable sizes, light grid."""
+    """Set matplotlib defaults: palette cycle, sizes legible at the column width, light grid.
+
+    Figures default to 7.2 x 4.2 in at 100 dpi, so they are shown at (nearly)
+    their natural size in the book's column, where 9-12 pt text stays legible.
+    Constrained layout is not the default (chapters call ``fig.tight_layout()``,
+    and switching engines warns); multi-panel ``draw_*`` functions ask for it.
+    """
     mpl.rcParams.update(
         {
             "axes.prop_cycle": mpl.cycler(color=[PALETTE[k] for k in
                                                  ("blue", "orange", "green", "vermillion", "sky", "purple", "black")]),
-            "figure.figsize": (6.4, 4.0),
+            "figure.figsize": (7.2, 4.2),
             "figure.dpi": 100,
             "savefig.dpi": 150,
             "axes.grid": True,
@@ -58,10 +73,31 @@ def use_book_style() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "font.size": 11,
-            "axes.titlesize": 12,
+            "axes.titlesize": 11,
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "figure.titlesize": 12,
             "legend.frameon": False,
         }
     )
+
+
+def legibility_problems(fig) -> list[str]:
+    """What keeps ``fig`` from being legible at the book's column width (empty if nothing).
+
+    Checks the width (at most :data:`COLUMN_WIDTH_IN`, so it is not shrunk) and
+    that every visible text is at least :data:`MIN_FONT_PT`.
+    """
+    problems = []
+    width = float(fig.get_size_inches()[0])
+    if width > COLUMN_WIDTH_IN + 1e-9:
+        problems.append(f"figure is {width:.1f} in wide (> {COLUMN_WIDTH_IN} in): shrunk below legibility")
+    for text in fig.findobj(mpl.text.Text):
+        if text.get_visible() and text.get_text().strip() and text.get_fontsize() < MIN_FONT_PT - 1e-9:
+            problems.append(f"text {text.get_text()[:30]!r} is {text.get_fontsize():g} pt (< {MIN_FONT_PT:g} pt)")
+    return problems
 
 
 def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None):

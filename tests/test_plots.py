@@ -38,3 +38,17 @@ def test_histogram_counts_every_label():
         soft_label_histogram(np.array([2.0]))
     with pytest.raises(ValueError, match="1-D"):
         soft_label_histogram(np.zeros((2, 2)))
+
+
+def test_legibility_check_finds_wide_figures_and_small_text():
+    from kdbook.plots import legibility_problems
+
+    use_book_style()
+    fig, ax = plt.subplots()
+    label_axes(ax, "x", "y")
+    assert legibility_problems(fig) == []
+    ax.text(0.5, 0.5, "tiny", fontsize=6)
+    fig.set_size_inches(13.5, 4)
+    problems = legibility_problems(fig)
+    assert any("13.5 in wide" in p for p in problems) and any("'tiny' is 6 pt" in p for p in problems)
+    plt.close(fig)

@@ -92,6 +92,7 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
     label_axes(ax_kl, "optimizer step", r"KL(teacher $\|$ student) [nats]")
     # Beside the data, not over it: agreement curves end in the lower right.
     ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax_agree.xaxis.label.set_visible(False)  # shared with the panel below
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -162,6 +163,7 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     ax_kl.set_yscale("log")
     label_axes(ax_kl, xlabel or parameter, r"KL(teacher $\|$ student) [nats]")
     ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax_agree.xaxis.label.set_visible(False)  # shared with the panel below
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -97,6 +97,7 @@ def draw_theorem1_training(
                    label="part orthogonal to span(X)")
     label_axes(right, "gradient step t", "distance", rf"relative error {student.relative_error:.1e}")
     right.legend(loc="best", fontsize=9)
+    left.xaxis.label.set_visible(False)  # shared with the panel below
     fig.suptitle(rf"$n = {n}$, $d = {d}$, $\|w_*\| = {teacher_scale:g}$, step $= {lr_factor:g}/L$", fontsize=11)
     return fig
 
