@@ -109,3 +109,16 @@ def project(X_batch: np.ndarray, vectors: np.ndarray) -> np.ndarray:
 def project_one(X: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """:func:`project` for a single ``(n, d)`` set and vector ``(d,)``."""
     return project(X[None], vector[None])[0]
+
+
+def project_rows(X: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``P_X v`` for many vectors ``V (k, d)`` and one set ``X (n, d)``: one factorization."""
+    n, d = X.shape
+    if n < d:
+        L, well = gram_cholesky((X @ X.T)[None])
+        if well[0]:
+            coefficients = cholesky_solve(np.broadcast_to(L, (V.shape[0], n, n)).copy(), V @ X.T)
+            return coefficients @ X
+    _, singular, vt = np.linalg.svd(X, full_matrices=False)
+    basis = vt[singular > _cutoff(X.shape) * singular[:1]]
+    return (V @ basis.T) @ basis
