@@ -18,7 +18,8 @@ and two companion papers):
 * :mod:`kdbook.variance`: distillation as partial variance reduction (Safaryan et al., 2023);
 * :mod:`kdbook.fidelity`: fidelity metrics and MLP distillation (Stanton et al., 2021);
 * :mod:`kdbook.data`: the bundled 8x8 digits, split for teachers, transfer and test;
-* :mod:`kdbook.plots` and the ``*_widgets`` modules: the figure style and explorables.
+* :mod:`kdbook.plots` and :mod:`kdbook.explore`: the figure style and the explorables
+  (static-page frames and live widgets).
 
 Arrays hold samples as rows: ``X`` has shape ``(n, d)`` where the paper writes
 ``X in R^{d x n}``.

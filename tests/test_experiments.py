@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 
 from kdbook import experiments, learners, tasks  # noqa: E402
 from kdbook.experiments import data_geometry, monotonicity, optimization_bias, unsigned_angles  # noqa: E402
-from kdbook.factor_widgets import data_geometry_explorer, draw_data_geometry  # noqa: E402
+from kdbook.explore.factors import data_geometry_explorer, draw_data_geometry  # noqa: E402
 
 SUMMARY = {"learner", "risk", "risk_se", "ci_low", "ci_high", "trials"}
 
@@ -152,7 +152,7 @@ def test_draw_data_geometry_has_three_labelled_panels():
 
 
 def test_data_geometry_explorer_redraws_on_slider_change(monkeypatch):
-    import kdbook.factor_widgets as factor_widgets
+    import kdbook.explore.factors as factor_widgets
 
     calls = []
 

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from kdbook import fidelity as fd  # noqa: E402
 from kdbook.data import load_digits_split  # noqa: E402
-from kdbook.fidelity_widgets import (  # noqa: E402
+from kdbook.explore.fidelity import (  # noqa: E402
     draw_fidelity_history,
     draw_fidelity_setting,
     draw_fidelity_vs_size,

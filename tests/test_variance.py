@@ -1,4 +1,4 @@
-"""Tests of kdbook.variance, kdbook.symbolic_kd and kdbook.variance_widgets."""
+"""Tests of kdbook.variance, kdbook.symbolic_kd and kdbook.explore.variance."""
 
 import matplotlib
 
@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 import sympy as sp  # noqa: E402
 
 from kdbook import symbolic_kd, variance  # noqa: E402
-from kdbook.variance_widgets import draw_kd_sgd, kd_sgd_explorer  # noqa: E402
+from kdbook.explore.variance import draw_kd_sgd, kd_sgd_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
