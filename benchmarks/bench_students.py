@@ -37,9 +37,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from kdbook.explore.training import draw_solution_gap  # noqa: E402
 from kdbook.students import train_student  # noqa: E402
 from kdbook.tasks import isotropic_gaussian_task  # noqa: E402
-from kdbook.explore.training import draw_solution_gap  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-4
