@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -249,7 +250,12 @@ def corollary2_bound(kappa: float, n: int, c: float = 1.0) -> float:
     kappa = as_float(kappa, "kappa", minimum=0.0)
     n = as_int(n, "n", minimum=1)
     c = as_float(c, "c", minimum=0.0, strict_minimum=True)
-    return float(c * (1.0 + np.log(n) ** kappa) / n**kappa)
+    # Log space: at kappa=200, n=100 the power n**kappa overflows a float.
+    if n == 1:  # log n = 0, and 0**0 = 1 by convention
+        return float(c * (2.0 if kappa == 0 else 1.0))
+    log_n = math.log(n)
+    log_value = np.logaddexp(0.0, kappa * math.log(log_n)) - kappa * log_n
+    return float(c * math.exp(log_value))  # underflows to 0.0 only below 1e-308
 
 
 def _check_beta(beta, name: str = "beta") -> float:

@@ -219,3 +219,17 @@ def test_risk_summary_gives_mean_standard_error_and_interval():
         risk_summary(np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"in \[0, 1\]"):
         risk_summary(np.array([1.5]))
+
+
+def test_corollary2_bound_log_space_matches_old_formula_and_does_not_overflow():
+    import numpy as np
+
+    from kdbook.risk import corollary2_bound
+
+    for kappa in [0.0, 0.5, 1.0, 2.0, 5.0, 10.0]:
+        for n in [1, 2, 3, 10, 100, 1000]:
+            old = float(1.5 * (1.0 + np.log(n) ** kappa) / n**kappa)
+            assert np.isclose(corollary2_bound(kappa, n, c=1.5), old, rtol=1e-12, atol=0)
+    value = corollary2_bound(kappa=200, n=100)  # raised OverflowError before
+    expected = np.exp(200 * np.log(np.log(100)) - 200 * np.log(100))  # 1 is negligible
+    assert np.isfinite(value) and np.isclose(value, expected, rtol=1e-10)
