@@ -280,6 +280,30 @@ def test_distill_records_fidelity_and_improves_it(digits, teacher):
     pd.testing.assert_frame_equal(h, again.history)
 
 
+def test_training_runs_on_one_thread_and_restores_the_setting(digits, teacher):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    class Probe(torch.nn.Module):
+        """A teacher that records the thread settings it is called under (during augmentation)."""
+
+        def forward(self, x):
+            seen.append((torch.get_num_threads(), [pool["num_threads"] for pool in threadpool_info()]))
+            return teacher(x)
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        fd.distill(Probe(), digits["X_distill"], X_test=digits["X_test"], hidden=(4,), steps=2,
+                   augmentation="noise", seed=0)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)
+    in_loop = seen[2:]  # the first two calls are predict_logits, before training
+    assert len(in_loop) == 2 and all(n == 1 and all(p == 1 for p in pools) for n, pools in in_loop)
+
+
 @pytest.mark.parametrize("augmentation", ["noise", "mixup"])
 def test_distill_with_augmentation_runs_and_is_deterministic(digits, teacher, augmentation):
     kwargs = dict(X_test=digits["X_test"], steps=30, record_every=30, augmentation=augmentation, seed=2)

@@ -1,0 +1,320 @@
+"""Distillation of an MLP student from any teacher, recording fidelity over training."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .._threads import single_threaded
+from .._validation import as_data_matrix, as_float, as_generator, as_int
+from ._checks import _check_labels, _check_temperature
+from ._metrics import predictive_kl, top1_agreement
+from ._models import (
+    DTYPE,
+    MLP,
+    Ensemble,
+    _check_hidden,
+    _check_teacher,
+    _tensor,
+    interpolate_weights,
+    make_mlp,
+    predict_logits,
+)
+
+OPTIMIZERS = ("adam", "sgd")
+AUGMENTATIONS = ("none", "noise", "mixup")
+
+
+def augment(X, *, kind: str, seed, noise_std: float = 0.5, mixup_alpha: float = 1.0) -> np.ndarray:
+    """New distillation inputs made from ``X`` (shape ``(n, d)``), one per row.
+
+    * ``"noise"``: ``x_i + noise_std * z`` with ``z ~ N(0, I)``;
+    * ``"mixup"``: ``lam * x_i + (1 - lam) * x_j`` with ``j`` a random partner
+      and ``lam ~ Beta(mixup_alpha, mixup_alpha)`` (Zhang et al., 2018);
+    * ``"none"``: a copy of ``X``.
+
+    The teacher labels the new inputs; the student never sees true labels.
+    """
+    X = as_data_matrix(X, "X")
+    if kind not in AUGMENTATIONS:
+        raise ValueError(f"kind must be one of {AUGMENTATIONS}, got {kind!r}")
+    noise_std = as_float(noise_std, "noise_std", minimum=0.0)
+    mixup_alpha = as_float(mixup_alpha, "mixup_alpha", minimum=0.0, strict_minimum=True)
+    rng = as_generator(seed, "seed")
+    return _augment(X, kind, rng, noise_std, mixup_alpha)
+
+
+def _augment(X: np.ndarray, kind: str, rng: np.random.Generator, noise_std: float, mixup_alpha: float) -> np.ndarray:
+    if kind == "noise":
+        return X + noise_std * rng.standard_normal(X.shape)
+    if kind == "mixup":
+        lam = rng.beta(mixup_alpha, mixup_alpha, size=(X.shape[0], 1))
+        partners = rng.permutation(X.shape[0])
+        return lam * X + (1.0 - lam) * X[partners]
+    return X.copy()
+
+
+@dataclass(frozen=True)
+class DistillationRun:
+    """The result of :func:`distill`.
+
+    Attributes
+    ----------
+    student : MLP
+        The trained student (evaluation mode).
+    history : pandas.DataFrame
+        One row per recorded step with columns ``step``, ``distill_agreement``,
+        ``distill_kl``, ``test_agreement``, ``test_kl`` and, when labels were
+        given, ``distill_accuracy`` / ``test_accuracy``. Agreement and KL are
+        measured at temperature 1 on the original (un-augmented) inputs.
+    settings : dict
+        The arguments of the run (temperature, optimizer, ...).
+    """
+
+    student: MLP
+    history: pd.DataFrame
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def final(self) -> pd.Series:
+        """The last row of :attr:`history`."""
+        return self.history.iloc[-1]
+
+
+def distillation_loss_torch(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float):
+    """:func:`distillation_loss` on torch tensors of shape ``(n, K)``, differentiable in ``student_logits``.
+
+    Used by :func:`distill`; ``teacher_logits`` should carry no gradient
+    (compute them under ``torch.no_grad()`` or ``.detach()`` them).
+    """
+    if not isinstance(student_logits, torch.Tensor) or not isinstance(teacher_logits, torch.Tensor):
+        raise TypeError("student_logits and teacher_logits must be torch tensors")
+    if student_logits.ndim != 2 or student_logits.shape != teacher_logits.shape:
+        raise ValueError(
+            "student_logits and teacher_logits must have the same shape (n, K), "
+            f"got {tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}"
+        )
+    temperature = _check_temperature(temperature)
+    targets = torch.softmax(teacher_logits / temperature, dim=1)
+    log_q = torch.log_softmax(student_logits / temperature, dim=1)
+    return temperature**2 * torch.mean(-torch.sum(targets * log_q, dim=1))
+
+
+def _student_architecture(teacher, hidden, n_features: int, n_classes: int) -> tuple:
+    if hidden is not None:
+        return _check_hidden(hidden)
+    if isinstance(teacher, MLP):
+        return teacher.hidden
+    if isinstance(teacher, Ensemble) and isinstance(teacher.members[0], MLP):
+        return teacher.members[0].hidden
+    raise ValueError("hidden must be given when the teacher is not a kdbook MLP or Ensemble of MLPs")
+
+
+def distill(
+    teacher, X_distill, *, X_test, y_distill=None, y_test=None, temperature: float = 4.0, steps: int = 1000,
+    optimizer: str = "adam", lr: float | None = None, augmentation: str = "none", noise_std: float = 0.5,
+    mixup_alpha: float = 1.0, init_alpha: float = 0.0, hidden=None, record_every: int = 50, seed,
+) -> DistillationRun:
+    """Train a student MLP by distillation, recording fidelity over training.
+
+    The student minimizes :func:`distillation_loss` (``T^2`` times the soft
+    cross-entropy at temperature ``T``, no hard labels) full-batch on the
+    distillation set. With augmentation, every step adds ``n`` freshly
+    augmented inputs (labelled by the teacher) to the ``n`` original ones.
+
+    Parameters
+    ----------
+    teacher : callable
+        Maps a float64 tensor of shape ``(m, d)`` to logits of shape ``(m, K)``
+        (an :class:`MLP`, an :class:`Ensemble`, or your own torch module).
+    X_distill : array of shape (n, d)
+        The distillation (transfer) inputs.
+    X_test : array of shape (m, d)
+        Held-out inputs on which fidelity is also recorded.
+    y_distill, y_test : int arrays of shape (n,) and (m,), optional
+        True labels, used only to record accuracy.
+    temperature : float > 0, default 4
+    steps : int >= 1
+        Optimizer steps (each on the full, possibly augmented, batch).
+    optimizer : {"adam", "sgd"}
+        Adam, or SGD with Nesterov momentum 0.9.
+    lr : float > 0, optional
+        Default 0.003 for Adam, 0.05 for SGD.
+    augmentation : {"none", "noise", "mixup"}
+        See :func:`augment`.
+    noise_std : float >= 0, mixup_alpha : float > 0
+        Strength of the augmentation.
+    init_alpha : float in [0, 1]
+        The student starts at ``(1 - init_alpha) * random + init_alpha * teacher``
+        (:func:`interpolate_weights`); ``init_alpha > 0`` needs an :class:`MLP`
+        teacher of the student's architecture.
+    hidden : sequence of int, optional
+        The student's hidden widths; default the teacher's (or its members').
+    record_every : int >= 1
+        Record fidelity every ``record_every`` steps (and at step 0 and the end).
+    seed : int or numpy.random.Generator
+        Student initialization and augmentation draws.
+
+    Returns
+    -------
+    DistillationRun
+    """
+    teacher = _check_teacher(teacher)
+    X_distill = as_data_matrix(X_distill, "X_distill")
+    X_test = as_data_matrix(X_test, "X_test", d=X_distill.shape[1])
+    y_distill = None if y_distill is None else _check_labels(y_distill, X_distill.shape[0], "y_distill")
+    y_test = None if y_test is None else _check_labels(y_test, X_test.shape[0], "y_test")
+    settings = _distill_settings(
+        temperature=temperature, steps=steps, optimizer=optimizer, lr=lr, augmentation=augmentation,
+        noise_std=noise_std, mixup_alpha=mixup_alpha, init_alpha=init_alpha,
+    )
+    record_every = as_int(record_every, "record_every", minimum=1)
+    rng = as_generator(seed, "seed")
+
+    teacher_distill = predict_logits(teacher, X_distill)
+    teacher_test = predict_logits(teacher, X_test)
+    if teacher_distill.shape[1] < 2:
+        raise ValueError("teacher must return logits for K >= 2 classes")
+    n_features, n_classes = X_distill.shape[1], teacher_distill.shape[1]
+    student = _initial_student(teacher, hidden, n_features, n_classes, settings["init_alpha"], rng)
+    settings["hidden"] = student.hidden
+    inputs = _tensor(X_distill)
+    recorder = _FidelityRecorder(inputs, _tensor(X_test), teacher_distill, teacher_test, y_distill, y_test)
+    targets = torch.as_tensor(teacher_distill)
+    _train_student(student, teacher, X_distill, inputs, targets, settings, record_every, rng, recorder)
+    return DistillationRun(student=student.eval(), history=pd.DataFrame(recorder.rows), settings=settings)
+
+
+def _distill_settings(*, temperature, steps, optimizer, lr, augmentation, noise_std, mixup_alpha, init_alpha) -> dict:
+    """The validated training settings of :func:`distill`, in the order of its signature."""
+    temperature = _check_temperature(temperature)
+    steps = as_int(steps, "steps", minimum=1)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    lr = {"adam": 0.003, "sgd": 0.05}[optimizer] if lr is None else as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+    if augmentation not in AUGMENTATIONS:
+        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, got {augmentation!r}")
+    return {
+        "temperature": temperature, "steps": steps, "optimizer": optimizer, "lr": lr, "augmentation": augmentation,
+        "noise_std": as_float(noise_std, "noise_std", minimum=0.0),
+        "mixup_alpha": as_float(mixup_alpha, "mixup_alpha", minimum=0.0, strict_minimum=True),
+        "init_alpha": as_float(init_alpha, "init_alpha", minimum=0.0, maximum=1.0),
+    }
+
+
+def _initial_student(teacher, hidden, n_features: int, n_classes: int, init_alpha: float, rng) -> MLP:
+    """A random student, moved a fraction ``init_alpha`` of the way to the teacher's weights."""
+    architecture = _student_architecture(teacher, hidden, n_features, n_classes)
+    student = make_mlp(n_features, n_classes, hidden=architecture, seed=rng)
+    if init_alpha > 0:
+        if not isinstance(teacher, MLP) or teacher.architecture != student.architecture:
+            raise ValueError(
+                "init_alpha > 0 needs a teacher MLP with the student's architecture "
+                f"{student.architecture}; got {type(teacher).__name__}"
+            )
+        student = interpolate_weights(student, teacher, init_alpha)
+    return student
+
+
+class _FidelityRecorder:
+    """One history row per call: agreement and KL on the original inputs (and accuracy, given labels)."""
+
+    def __init__(self, inputs, test_inputs, teacher_distill, teacher_test, y_distill, y_test):
+        self.inputs, self.test_inputs = inputs, test_inputs
+        self.teacher_distill, self.teacher_test = teacher_distill, teacher_test
+        self.y_distill, self.y_test = y_distill, y_test
+        self.rows: list[dict] = []
+
+    def __call__(self, student: MLP, step: int) -> None:
+        with torch.no_grad():
+            s_distill = student(self.inputs).numpy()
+            s_test = student(self.test_inputs).numpy()
+        row = {
+            "step": step,
+            "distill_agreement": top1_agreement(self.teacher_distill, s_distill),
+            "distill_kl": predictive_kl(self.teacher_distill, s_distill),
+            "test_agreement": top1_agreement(self.teacher_test, s_test),
+            "test_kl": predictive_kl(self.teacher_test, s_test),
+        }
+        if self.y_distill is not None:
+            row["distill_accuracy"] = float(np.mean(np.argmax(s_distill, axis=1) == self.y_distill))
+        if self.y_test is not None:
+            row["test_accuracy"] = float(np.mean(np.argmax(s_test, axis=1) == self.y_test))
+        self.rows.append(row)
+
+
+def _train_student(student, teacher, X_distill, inputs, targets, settings: dict, record_every: int, rng, record):
+    """Full-batch optimizer steps on the distillation loss, plus fresh augmented inputs at every step.
+
+    ``inputs`` is ``X_distill`` as a tensor; ``record(student, step)`` is called at step 0,
+    every ``record_every`` steps and at the end.
+    """
+    if settings["optimizer"] == "adam":
+        opt = torch.optim.Adam(student.parameters(), lr=settings["lr"])
+    else:
+        opt = torch.optim.SGD(student.parameters(), lr=settings["lr"], momentum=0.9, nesterov=True)
+    augmentation, steps = settings["augmentation"], settings["steps"]
+    student.train()
+    with single_threaded():
+        record(student, 0)
+        for step in range(1, steps + 1):
+            batch, batch_targets = inputs, targets
+            if augmentation != "none":
+                extra = _augment(X_distill, augmentation, rng, settings["noise_std"], settings["mixup_alpha"])
+                extra_inputs = _tensor(extra)
+                with torch.no_grad():
+                    extra_targets = teacher(extra_inputs).to(DTYPE)
+                batch = torch.cat([inputs, extra_inputs])
+                batch_targets = torch.cat([targets, extra_targets])
+            opt.zero_grad()
+            loss = distillation_loss_torch(student(batch), batch_targets, settings["temperature"])
+            loss.backward()
+            opt.step()
+            if step % record_every == 0 or step == steps:
+                record(student, step)
+
+
+def distillation_sweep(parameter: str, values, **kwargs) -> pd.DataFrame:
+    """Run :func:`distill` once per value of one parameter; return the final fidelity.
+
+    Parameters
+    ----------
+    parameter : str
+        A keyword of :func:`distill` (``"temperature"``, ``"optimizer"``,
+        ``"augmentation"``, ``"init_alpha"``, ``"steps"``, ...).
+    values : sequence
+        The values to try; every run uses the same ``seed`` (same student
+        initialization), so only ``parameter`` changes.
+    **kwargs
+        The other arguments of :func:`distill` (``teacher``, ``X_distill``,
+        ``X_test``, ``seed``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value: the value (column named ``parameter``) and the last
+        row of each run's history.
+    """
+    allowed = {
+        "temperature", "steps", "optimizer", "lr", "augmentation", "noise_std", "mixup_alpha",
+        "init_alpha", "hidden", "record_every", "seed",
+    }
+    if parameter not in allowed:
+        raise ValueError(f"parameter must be one of {sorted(allowed)}, got {parameter!r}")
+    if parameter in kwargs:
+        raise ValueError(f"{parameter} is the swept parameter; do not also pass it as a keyword")
+    values = list(values)
+    if not values:
+        raise ValueError("values must contain at least one value")
+    teacher = kwargs.pop("teacher", None)
+    X_distill = kwargs.pop("X_distill", None)
+    if teacher is None or X_distill is None:
+        raise ValueError("teacher and X_distill must be given as keywords")
+    rows = []
+    for value in values:
+        run = distill(teacher, X_distill, **{parameter: value}, **kwargs)
+        rows.append({parameter: value, **run.final.to_dict()})
+    return pd.DataFrame(rows)

@@ -1,0 +1,130 @@
+"""The linear contrast: Theorem 1 for a softmax student (Phuong & Lampert, 2019, eq. 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_softmax
+from sklearn.linear_model import LogisticRegression
+
+from .._validation import as_data_matrix, as_float, as_float_array, as_int
+from ..students import distillation_solution
+from ._checks import _as_scores, _check_labels, _check_temperature
+
+
+def fit_linear_teacher(X, y, *, C: float = 0.1) -> np.ndarray:
+    """A linear softmax teacher ``W_*`` (shape ``(K, d)``, no intercept) by scikit-learn.
+
+    Multinomial logistic regression with L2 penalty ``1/C`` (lbfgs, the same
+    result every time). Append a column of ones to ``X`` to give the teacher a
+    bias. For ``K = 2`` the binary model ``w`` is returned as the rows
+    ``(-w/2, w/2)``, whose softmax is ``(1 - sigma(w^T x), sigma(w^T x))``.
+    """
+    X = as_data_matrix(X, "X")
+    labels = _check_labels(y, X.shape[0], "y")
+    if np.unique(labels).shape[0] < 2:
+        raise ValueError("y must contain at least 2 classes")
+    C = as_float(C, "C", minimum=0.0, strict_minimum=True)
+    model = LogisticRegression(C=C, fit_intercept=False, max_iter=5000, tol=1e-10)
+    model.fit(X, labels)
+    W = model.coef_
+    if W.shape[0] == 1:
+        W = np.vstack([-W[0] / 2, W[0] / 2])
+    return W.astype(np.float64)
+
+
+def linear_distillation_solution(X, W_star) -> np.ndarray:
+    """What a linear softmax student distilled from ``W_*`` converges to (from ``W = 0``).
+
+    Theorem 1 of Phuong & Lampert (2019), eq. (6), extended row by row to
+    ``K`` classes: with ``C = I - (1/K) 1 1^T`` (which removes a shift common
+    to all classes and so changes no prediction), the limit is
+
+    ``W_hat = C W_* P_X``,
+
+    each row the :func:`kdbook.students.distillation_solution` of the
+    corresponding row of ``C W_*``. When the rows of ``X`` span ``R^d``
+    (``n >= d`` in general position) ``P_X = I`` and the student reproduces the
+    teacher's probabilities on *every* input: agreement 1, KL 0.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Distillation inputs, samples as rows.
+    W_star : array of shape (K, d)
+        The teacher's weights (logits ``W_* x``).
+
+    Returns
+    -------
+    ndarray of shape (K, d)
+    """
+    W_star = as_float_array(W_star, "W_star", ndim=2)
+    if W_star.shape[0] < 2:
+        raise ValueError(f"W_star must have shape (K, d) with K >= 2 classes, got {W_star.shape}")
+    X = as_data_matrix(X, "X", d=W_star.shape[1])
+    centered = W_star - W_star.mean(axis=0, keepdims=True)
+    return np.vstack([distillation_solution(X, row) if np.any(row) else row for row in centered])
+
+
+def train_linear_student(
+    X, teacher_logits, *, temperature: float = 1.0, max_iter: int = 200, tol: float = 1e-10
+) -> np.ndarray:
+    """Distill a linear softmax student ``x -> W x`` from the teacher's logits, starting at ``W = 0``.
+
+    Minimizes :func:`distillation_loss` at temperature ``T`` with scipy's
+    Newton-CG (exact Hessian-vector products). A second-order method is used
+    because a confident teacher saturates the soft labels and first-order
+    methods then crawl. Newton-CG builds every step from gradients and
+    Hessian-vector products, and each of these has rows in the span of the
+    data and columns summing to 0; the iterates therefore stay where gradient
+    descent would stay and converge to :func:`linear_distillation_solution`.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    teacher_logits : array of shape (n, K)
+        The teacher's logits (or log-probabilities) on the rows of ``X``.
+    temperature : float > 0
+    max_iter : int >= 1
+        Newton iterations.
+    tol : float > 0
+        scipy's ``xtol``: stop when the Newton step's mean absolute entry is below ``tol``.
+
+    Returns
+    -------
+    ndarray of shape (K, d)
+    """
+    X = as_data_matrix(X, "X")
+    teacher_logits = _as_scores(teacher_logits, "teacher_logits")
+    if teacher_logits.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"teacher_logits must have one row per row of X (n = {X.shape[0]}), got shape {teacher_logits.shape}"
+        )
+    temperature = _check_temperature(temperature)
+    max_iter = as_int(max_iter, "max_iter", minimum=1)
+    tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
+    n, d = X.shape
+    K = teacher_logits.shape[1]
+    targets = np.exp(log_softmax(teacher_logits / temperature, axis=1))
+
+    def student_probs(flat):
+        return log_softmax(X @ flat.reshape(K, d).T / temperature, axis=1)
+
+    def loss(flat):
+        return temperature**2 * float(np.mean(-np.sum(targets * student_probs(flat), axis=1)))
+
+    def gradient(flat):
+        q = np.exp(student_probs(flat))
+        return (temperature * (q - targets).T @ X / n).ravel()
+
+    def hessian_vector(flat, direction):
+        q = np.exp(student_probs(flat))
+        u = X @ direction.reshape(K, d).T
+        j = q * u - q * np.sum(q * u, axis=1, keepdims=True)
+        return (j.T @ X / n).ravel()
+
+    result = minimize(
+        loss, np.zeros(K * d), jac=gradient, hessp=hessian_vector, method="Newton-CG",
+        options={"xtol": tol, "maxiter": max_iter},
+    )
+    return result.x.reshape(K, d).copy()

@@ -1,0 +1,208 @@
+"""Small float64 torch models: the MLP, the ensemble teacher, and their training on hard labels.
+
+Every function that draws randomness takes an explicit ``seed`` and seeds a
+local ``torch.Generator``: the global torch state is never touched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .._threads import single_threaded
+from .._validation import as_data_matrix, as_float, as_generator, as_int
+from ._checks import _check_labels
+
+DTYPE = torch.float64
+
+
+def _check_hidden(hidden) -> tuple:
+    if isinstance(hidden, (str, bytes)):
+        raise TypeError("hidden must be a sequence of layer widths, e.g. (64,)")
+    try:
+        widths = tuple(hidden)
+    except TypeError:
+        raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}") from None
+    return tuple(as_int(width, "hidden (each width)", minimum=1) for width in widths)
+
+
+def _torch_generator(seed, name: str = "seed") -> torch.Generator:
+    rng = as_generator(seed, name)
+    generator = torch.Generator()
+    generator.manual_seed(int(rng.integers(0, 2**62)))
+    return generator
+
+
+class MLP(torch.nn.Module):
+    """A ReLU multilayer perceptron ``d -> hidden... -> K`` returning logits (float64).
+
+    Build it with :func:`make_mlp`, which initializes the weights from a seed.
+    """
+
+    def __init__(self, n_features: int, n_classes: int, hidden=(64,)):
+        super().__init__()
+        self.n_features = as_int(n_features, "n_features", minimum=1)
+        self.n_classes = as_int(n_classes, "n_classes", minimum=2)
+        self.hidden = _check_hidden(hidden)
+        widths = (self.n_features, *self.hidden, self.n_classes)
+        layers: list[torch.nn.Module] = []
+        # torch.nn.Linear draws a default initialization from the global torch
+        # generator; fork it so that building a model leaves the global state
+        # untouched (make_mlp then sets the weights from its own generator).
+        with torch.random.fork_rng(devices=[]):
+            for index, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+                layers.append(torch.nn.Linear(fan_in, fan_out, dtype=DTYPE))
+                if index < len(widths) - 2:
+                    layers.append(torch.nn.ReLU())
+        self.net = torch.nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    @property
+    def architecture(self) -> tuple:
+        """``(d, *hidden, K)``."""
+        return (self.n_features, *self.hidden, self.n_classes)
+
+
+class Ensemble(torch.nn.Module):
+    """An ensemble whose output is the log of its members' averaged probabilities.
+
+    ``forward(x) = log((1/M) sum_m softmax(member_m(x)))``, shape ``(n, K)``: the
+    ensemble teacher of Stanton et al. (2021).
+    """
+
+    def __init__(self, members):
+        super().__init__()
+        members = list(members)
+        if len(members) < 1:
+            raise ValueError("members must contain at least one model")
+        for member in members:
+            if not isinstance(member, torch.nn.Module):
+                raise TypeError(f"members must be torch modules, got {type(member).__name__}")
+        self.members = torch.nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        log_probs = torch.stack([torch.log_softmax(member(x), dim=1) for member in self.members])
+        return torch.logsumexp(log_probs, dim=0) - np.log(len(self.members))
+
+
+def make_mlp(n_features: int, n_classes: int, *, hidden=(64,), seed) -> MLP:
+    """A freshly initialized :class:`MLP`.
+
+    Weights and biases are drawn uniformly from ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``
+    (the default scale of ``torch.nn.Linear``) with a local generator seeded by
+    ``seed``.
+    """
+    model = MLP(n_features, n_classes, hidden)
+    generator = _torch_generator(seed)
+    with torch.no_grad():
+        for layer in model.net:
+            if isinstance(layer, torch.nn.Linear):
+                bound = 1.0 / np.sqrt(layer.in_features)
+                for parameter in (layer.weight, layer.bias):
+                    parameter.copy_((2 * torch.rand(parameter.shape, generator=generator, dtype=DTYPE) - 1) * bound)
+    return model
+
+
+def interpolate_weights(start: MLP, target: MLP, alpha: float) -> MLP:
+    """A new MLP with weights ``(1 - alpha) * start + alpha * target``.
+
+    ``alpha = 0`` copies ``start`` (a random initialization), ``alpha = 1``
+    copies ``target`` (the teacher). Both must have the same architecture.
+    """
+    alpha = as_float(alpha, "alpha", minimum=0.0, maximum=1.0)
+    for model, name in ((start, "start"), (target, "target")):
+        if not isinstance(model, MLP):
+            raise TypeError(f"{name} must be a kdbook.fidelity.MLP, got {type(model).__name__}")
+    if start.architecture != target.architecture:
+        raise ValueError(
+            f"start and target must have the same architecture, got {start.architecture} and {target.architecture}"
+        )
+    model = MLP(start.n_features, start.n_classes, start.hidden)
+    target_state = target.state_dict()
+    mixed = {key: (1 - alpha) * value + alpha * target_state[key] for key, value in start.state_dict().items()}
+    model.load_state_dict(mixed)
+    return model
+
+
+def _tensor(X) -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(X), dtype=DTYPE)
+
+
+def train_classifier(
+    X, y, *, hidden=(64,), n_classes: int | None = None, steps: int = 300, lr: float = 0.01,
+    weight_decay: float = 1e-4, seed,
+) -> MLP:
+    """Train an :class:`MLP` on hard labels: full-batch Adam on the cross-entropy.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    y : int array of shape (n,), labels in ``0, ..., K - 1``
+    hidden : sequence of int, default (64,)
+    n_classes : int, optional
+        ``K``; default ``max(y) + 1``.
+    steps : int >= 1
+    lr : float > 0
+    weight_decay : float >= 0 (Adam's L2 penalty)
+    seed : int or numpy.random.Generator (initialization)
+
+    Returns
+    -------
+    MLP, in evaluation mode.
+    """
+    X = as_data_matrix(X, "X")
+    labels = _check_labels(y, X.shape[0], "y")
+    n_classes = int(labels.max()) + 1 if n_classes is None else as_int(n_classes, "n_classes", minimum=2)
+    if labels.max() >= n_classes:
+        raise ValueError(f"y must contain labels below n_classes = {n_classes}, got {labels.max()}")
+    steps = as_int(steps, "steps", minimum=1)
+    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+    weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
+    model = make_mlp(X.shape[1], max(n_classes, 2), hidden=hidden, seed=seed)
+    inputs, targets = _tensor(X), torch.as_tensor(labels)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    with single_threaded():
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+def train_ensemble(X, y, *, members: int = 3, seed, **kwargs) -> Ensemble:
+    """An :class:`Ensemble` of ``members`` MLPs trained by :func:`train_classifier`.
+
+    The members differ only in their initialization; their seeds are drawn
+    from ``seed``. Other keyword arguments go to :func:`train_classifier`.
+    """
+    members = as_int(members, "members", minimum=1)
+    rng = as_generator(seed, "seed")
+    seeds = rng.integers(0, 2**31 - 1, size=members)
+    return Ensemble([train_classifier(X, y, seed=int(s), **kwargs) for s in seeds]).eval()
+
+
+def _check_teacher(teacher):
+    if not callable(teacher):
+        raise TypeError(
+            f"teacher must be callable (a torch module mapping inputs to logits), got {type(teacher).__name__}"
+        )
+    return teacher
+
+
+def predict_logits(model, X) -> np.ndarray:
+    """The model's logits on ``X`` (shape ``(n, d)``) as a float64 array of shape ``(n, K)``.
+
+    ``model`` is any callable mapping a float64 tensor of inputs to logits or
+    log-probabilities (an :class:`MLP`, an :class:`Ensemble`, ...).
+    """
+    model = _check_teacher(model)
+    X = as_data_matrix(X, "X")
+    with torch.no_grad():
+        out = model(_tensor(X))
+    out = out.detach().numpy().astype(np.float64) if isinstance(out, torch.Tensor) else np.asarray(out, np.float64)
+    if out.ndim != 2 or out.shape[0] != X.shape[0]:
+        raise ValueError(f"model must return logits of shape (n, K) = ({X.shape[0]}, K), got shape {out.shape}")
+    return out

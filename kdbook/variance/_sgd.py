@@ -1,0 +1,220 @@
+"""SGD runners batched over ``lam`` values and seeds, for least squares and softmax regression."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import softmax
+
+from .._validation import as_data_matrix, as_float, as_generator, as_int, as_vector
+from ._checks import _check_labels, _check_targets, _check_weights, lam_values
+from ._softmax import softmax_loss
+
+
+@dataclass(frozen=True)
+class SGDRun:
+    """Trajectories of distillation SGD for several ``lam`` values and seeds.
+
+    Attributes
+    ----------
+    lams : ndarray of shape (L,)
+    steps : ndarray of shape (R,), the iteration of each record
+    excess : ndarray of shape (L, S, R)
+        ``f(x_t) - f(x*)`` of the hard-label objective at each record, per ``lam`` and seed.
+    final : ndarray of shape (L, S, ...)
+        The last iterates.
+    """
+
+    lams: np.ndarray
+    steps: np.ndarray
+    excess: np.ndarray
+    final: np.ndarray
+
+    def tail_mean(self, fraction: float = 0.5) -> np.ndarray:
+        """Mean excess over seeds and over the last ``fraction`` of records, shape ``(L,)``.
+
+        Averaging the *error* over time (not the iterates) estimates the stationary excess risk.
+        """
+        fraction = as_float(fraction, "fraction", minimum=0.0, maximum=1.0, strict_minimum=True)
+        start = min(int(np.floor((1 - fraction) * len(self.steps))), len(self.steps) - 1)
+        return self.excess[:, :, start:].mean(axis=(1, 2))
+
+
+def _check_bounded(iterates: np.ndarray, lr: float) -> None:
+    # checked at every record, before the iterates can overflow
+    if not np.all(np.abs(iterates) < 1e100):
+        raise ValueError(f"SGD diverged: lr = {lr} is too large for this data")
+
+
+def _sgd_settings(lr, batch_size, steps, n_seeds, record_every):
+    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+    m = as_int(batch_size, "batch_size", minimum=1)
+    steps = as_int(steps, "steps", minimum=1)
+    n_seeds = as_int(n_seeds, "n_seeds", minimum=1)
+    record_every = as_int(record_every, "record_every", minimum=1, maximum=steps)
+    return lr, m, steps, n_seeds, record_every
+
+
+def _run(lams, start, gradient, excess, *, rng, n, m, lr, steps, record_every) -> SGDRun:
+    """The loop both runners share: one minibatch of indices per seed and step, common to every ``lam``."""
+    X = start
+    n_seeds = start.shape[1]
+    records, values = [], []
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by _check_bounded
+        for t in range(1, steps + 1):
+            idx = rng.integers(0, n, size=(n_seeds, m))
+            X = X - lr * gradient(X, idx)
+            if t % record_every == 0:
+                _check_bounded(X, lr)
+                records.append(t)
+                values.append(excess(X))
+        _check_bounded(X, lr)
+    return SGDRun(lams=lams, steps=np.array(records), excess=np.stack(values, axis=-1), final=X)
+
+
+def run_kd_sgd_least_squares(
+    A,
+    b,
+    theta,
+    lams,
+    *,
+    lr: float,
+    batch_size: int,
+    steps: int,
+    n_seeds: int,
+    seed,
+    x0=None,
+    unbiased: bool = False,
+    record_every: int = 10,
+) -> SGDRun:
+    """Distillation SGD on least squares: ``x <- x - lr * (grad f_B(x) - lam grad f_B(theta) [+ lam grad f(theta)])``.
+
+    The teacher's predictions ``a^T theta`` replace the labels with weight ``lam``
+    (the least-squares analogue of the distillation loss); the bracketed term is
+    added when ``unbiased=True``. All ``lam`` values and seeds run together;
+    every ``(lam, seed)`` pair uses the same minibatch sequence for a given seed
+    (common random numbers), which makes differences between ``lam`` values
+    less noisy.
+
+    Parameters
+    ----------
+    A : array of shape (n, d); b : array of shape (n,)
+    theta : array of shape (d,), the teacher
+    lams : array of L weights in [0, 1]
+    lr : float > 0; batch_size : int >= 1; steps : int >= 1; n_seeds : int >= 1
+    seed : int or numpy Generator
+    x0 : array of shape (d,), optional start (default 0)
+    unbiased : bool, add ``lam grad f(theta)`` (stationary point ``x*``)
+    record_every : int, record ``f(x) - f(x*)`` every this many steps
+
+    Returns
+    -------
+    SGDRun with ``final`` of shape ``(L, S, d)``.
+    """
+    A = as_data_matrix(A, "A")
+    n, d = A.shape
+    b = _check_targets(b, n)
+    theta = as_vector(theta, "theta")
+    if theta.shape[0] != d:
+        raise ValueError(f"theta must have shape ({d},) to match A, got {theta.shape}")
+    lams = lam_values(lams)
+    lr, m, steps, n_seeds, record_every = _sgd_settings(lr, batch_size, steps, n_seeds, record_every)
+    rng = as_generator(seed, "seed")
+    x = np.zeros(d) if x0 is None else as_vector(x0, "x0")
+    if x.shape[0] != d:
+        raise ValueError(f"x0 must have shape ({d},), got {x.shape}")
+    x_star = np.linalg.lstsq(A, b, rcond=None)[0]
+    H = A.T @ A / n
+    teacher_pred = A @ theta
+    full_teacher_grad = H @ theta - A.T @ b / n
+    lam_col = lams[:, None, None]
+
+    def gradient(X, idx):
+        Ab = A[idx]  # (S, m, d)
+        target = (1 - lam_col) * b[idx][None] + lam_col * teacher_pred[idx][None]  # (L, S, m)
+        residual = np.einsum("smd,lsd->lsm", Ab, X) - target
+        grad = np.einsum("lsm,smd->lsd", residual, Ab) / m
+        return grad + lam_col * full_teacher_grad if unbiased else grad
+
+    def excess(X):
+        E = X - x_star
+        return 0.5 * np.einsum("lsd,de,lse->ls", E, H, E)
+
+    start = np.broadcast_to(x, (lams.size, n_seeds, d)).copy()
+    return _run(lams, start, gradient, excess, rng=rng, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
+
+
+def _softmax_rows(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def run_kd_sgd_softmax(
+    Z,
+    y,
+    Theta,
+    lams,
+    *,
+    lr: float,
+    batch_size: int,
+    steps: int,
+    n_seeds: int,
+    seed,
+    W_star=None,
+    unbiased: bool = False,
+    record_every: int = 50,
+) -> SGDRun:
+    """Distillation SGD for a linear softmax student at temperature 1, from zero weights.
+
+    The minibatch gradient is ``mean_B (softmax(W z) - (1 - lam) e_y - lam softmax(Theta z)) z^T``
+    ``= grad f_B(W) - lam grad f_B(Theta)``; with ``unbiased=True``,
+    ``lam grad f(Theta)`` is added. Batched over ``lam`` values and seeds with
+    common random numbers (see :func:`run_kd_sgd_least_squares`).
+
+    Parameters
+    ----------
+    Z : array of shape (n, d); y : int array of shape (n,) with labels in ``0..K-1``
+    Theta : array of shape (K, d), the teacher
+    lams : array of L weights in [0, 1]
+    lr, batch_size, steps, n_seeds, seed, record_every : as in :func:`run_kd_sgd_least_squares`
+    W_star : array of shape (K, d), optional
+        The hard-label optimum; ``excess`` is ``f(W) - f(W_star)`` (default: ``f(W)`` itself).
+
+    Returns
+    -------
+    SGDRun with ``final`` of shape ``(L, S, K, d)``.
+    """
+    Z = as_data_matrix(Z, "Z")
+    n, d = Z.shape
+    Theta = _check_weights(Theta, "Theta", d=d)
+    K = Theta.shape[0]
+    y = _check_labels(y, n, K)
+    lams = lam_values(lams)
+    lr, m, steps, n_seeds, record_every = _sgd_settings(lr, batch_size, steps, n_seeds, record_every)
+    rng = as_generator(seed, "seed")
+    onehot = np.eye(K)[y]
+    f_star = 0.0
+    if W_star is not None:
+        W_star = _check_weights(W_star, "W_star", d=d, n_classes=K)
+        f_star = softmax_loss(W_star, Z, y)
+    teacher_probs = softmax(Z @ Theta.T, axis=1)
+    full_teacher_grad = (teacher_probs - onehot).T @ Z / n
+    lam_col = lams[:, None, None, None]
+
+    def gradient(W, idx):
+        Zb = Z[idx]  # (S, m, d)
+        logits = Zb[None] @ np.swapaxes(W, -1, -2)  # (L, S, m, K)
+        target = (1 - lam_col) * onehot[idx][None] + lam_col * teacher_probs[idx][None]
+        residual = _softmax_rows(logits) - target
+        grad = np.swapaxes(residual, -1, -2) @ Zb[None] / m  # (L, S, K, d)
+        return grad + lam_col * full_teacher_grad if unbiased else grad
+
+    def excess(W):
+        logits = Z @ np.swapaxes(W, -1, -2)  # (L, S, n, K)
+        top = logits.max(axis=-1)
+        log_norm = top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))
+        return np.mean(log_norm - logits[..., np.arange(n), y], axis=-1) - f_star
+
+    start = np.zeros((lams.size, n_seeds, K, d))
+    return _run(lams, start, gradient, excess, rng=rng, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
