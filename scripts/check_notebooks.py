@@ -1,7 +1,10 @@
 """Check (or, with --strip, enforce) that chapter notebooks carry no outputs.
 
 Chapters are executed at build time; committed notebooks hold only sources,
-so diffs stay readable and no stale number can hide in an output.
+so diffs stay readable and no stale number can hide in an output. Code a
+reader sees must also fit the page's code column: about 85 characters of the
+theme's 14 px monospace fit its 750-768 px at a 1400 px window (measured in
+Chromium), so every code line is held to MAX_CODE_COLUMNS.
 
     python scripts/check_notebooks.py chapters          # exit 1 on any output
     python scripts/check_notebooks.py --strip chapters  # remove them in place
@@ -13,6 +16,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+MAX_CODE_COLUMNS = 80
 
 
 def problems_in(notebook: dict) -> list[str]:
@@ -26,6 +31,9 @@ def problems_in(notebook: dict) -> list[str]:
             found.append(f"cell {index} has outputs")
         if cell.get("execution_count") is not None:
             found.append(f"cell {index} has an execution count")
+        for number, line in enumerate("".join(cell["source"]).splitlines(), 1):
+            if len(line) > MAX_CODE_COLUMNS:
+                found.append(f"cell {index} line {number} has {len(line)} > {MAX_CODE_COLUMNS} characters")
     return found
 
 

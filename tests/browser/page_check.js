@@ -155,7 +155,17 @@ for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
   }
 }
 
-// 4. Images need alt text.
+// 4. Code a reader sees must fit its column at the page width (at phone width
+// a code block may scroll: no line of real code fits 420 px legibly).
+if (viewport >= 1000) {
+  for (const pre of document.querySelectorAll("div.cell_input pre, div.cell_input code")) {
+    if (!pre.getClientRects().length || pre.scrollWidth <= pre.clientWidth + 1) continue;
+    const longest = pre.textContent.split("\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+    out.push(`code line wider than its column (${pre.scrollWidth} px in ${pre.clientWidth} px) in ${where(pre)}: ${clip(longest.trim(), 100)}`);
+  }
+}
+
+// 5. Images need alt text.
 for (const img of document.images) {
   const alt = img.getAttribute("alt");
   if (alt === null || !alt.trim()) out.push(`image without alt text in ${where(img)}: ${snip(img, 120)}`);

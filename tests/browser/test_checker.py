@@ -34,7 +34,7 @@ GOOD_PAGE = HEAD.format(title="Theorem 2: deep linear students", style=THEME_MAT
 <h1>Risk of <span class="math">\(\hat{{\mathbf w}}\)</span></h1>
 <p>Inline <span class="math">\(\Lone(\mathbf w)\)</span>, code <code>$HOME \alpha</code>, a glued number 0.045.</p>
 <pre>$ python -c "print(r'\(x\)')"</pre>
-<div class="highlight"><pre><span>cost = "$5"</span></pre></div>
+<div class="cell_input"><div class="highlight"><pre><span>cost = "$5"</span></pre></div></div>
 <div class="math">{WIDE}</div>
 <div class="math">{WIDE_TAGGED}</div>
 <figure><img src="{PIXEL}" alt="A dot">
@@ -52,6 +52,7 @@ BAD_PAGE = HEAD.format(title=r"Angles p(\theta)", style="") + rf"""
 <img src="{PIXEL}" alt=" ">
 <div id="left" style="overflow-x:auto;width:400px"><div class="math" style="margin-left:-300px">{WIDE}</div></div>
 <div id="right" style="overflow:hidden;width:400px"><div class="math">{WIDE}</div></div>
+<div class="cell_input"><div class="highlight"><pre style="overflow:auto;width:300px">x = "{"y" * 120}"</pre></div></div>
 <div id="column" style="width:400px"><div class="math">{WIDE}</div></div>
 <script>throw new Error("boom from the page");</script>
 </section></article></body></html>"""
@@ -91,6 +92,7 @@ def test_every_kind_of_broken_page_is_caught(driver, site):
         "display equation cut on the left",
         "display equation cut on the right",
         "display equation wider than the text column",
+        "code line wider than its column",
         "boom from the page",
     ]
     missed = [e for e in expected if e not in report]
