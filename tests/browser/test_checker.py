@@ -52,7 +52,7 @@ BAD_PAGE = HEAD.format(title=r"Angles p(\theta)", style="") + rf"""
 <img src="{PIXEL}" alt=" ">
 <div id="left" style="overflow-x:auto;width:400px"><div class="math" style="margin-left:-300px">{WIDE}</div></div>
 <div id="right" style="overflow:hidden;width:400px"><div class="math">{WIDE}</div></div>
-<div class="cell_input"><div class="highlight"><pre style="overflow:auto;width:300px">x = "{"y" * 120}"</pre></div></div>
+<div class="cell_input"><pre style="overflow:auto;width:300px">x = "{"y" * 120}"</pre></div>
 <div id="column" style="width:400px"><div class="math">{WIDE}</div></div>
 <script>throw new Error("boom from the page");</script>
 </section></article></body></html>"""
