@@ -71,7 +71,7 @@ def distillation_weights(X_batch, w_star) -> np.ndarray:
     return distillation_solutions(X_batch, w_star)
 
 
-def hard_label_weights(X_batch, w_star, *, steps: int = 2000, lr_scale: float = 1.0) -> np.ndarray:
+def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1.0) -> np.ndarray:
     """Logistic regression on the teacher's hard labels, by gradient descent from 0.
 
     Minimizes ``-(1/n) sum_i [t_i log sigma(w^T x_i) + (1 - t_i) log(1 - sigma(w^T x_i))]``
@@ -88,7 +88,9 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 2000, lr_scale: float = 
     ----------
     X_batch : array of shape (trials, n, d)
     w_star : array of shape (d,)
-    steps : int >= 1
+    steps : int >= 1, default 300
+        The book-wide hard-label budget (chapter 9 shows longer is worse at
+        n = 4d).
     lr_scale : float in (0, 2)
         Step size in units of ``1 / L``; any value below 2 keeps every step a
         descent step.
