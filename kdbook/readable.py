@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._validation import as_float, as_int
 
-__all__ = ["times_ten"]
+__all__ = ["times_ten", "for_table"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -44,3 +46,29 @@ def times_ten(value, digits: int = 1) -> str:
     if float(mantissa) == 1.0:
         return sign + power
     return f"{sign}{mantissa} × {power}"
+
+
+def for_table(value, significant: int = 3) -> str:
+    """A table cell for people: ``"0.0453"`` in the plain range, ``"9.1 × 10⁻⁹"`` outside it.
+
+    Numbers with ``1e-3 <= |value| < 1e5`` keep ``significant`` significant
+    digits in plain decimals; smaller and larger ones go through
+    :func:`times_ten` (with ``significant - 1`` digits, at least one). Meant
+    as a pandas ``Styler.format`` formatter; booleans pass through as their
+    text and integers get thousands separators ("1,000,000").
+
+    Parameters
+    ----------
+    value : float
+    significant : int >= 1, default 3
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+
+    significant = as_int(significant, "significant", minimum=1)
+    value = as_float(value, "value")
+    if value == 0.0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.{significant}g}".replace("-", "−")
+    return times_ten(value, max(significant - 2, 1))

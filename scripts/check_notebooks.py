@@ -4,7 +4,11 @@ Chapters are executed at build time; committed notebooks hold only sources,
 so diffs stay readable and no stale number can hide in an output. Code a
 reader sees must also fit the page's code column: about 85 characters of the
 theme's 14 px monospace fit its 750-768 px at a 1400 px window (measured in
-Chromium), so every code line is held to MAX_CODE_COLUMNS.
+Chromium), so every code line is held to MAX_CODE_COLUMNS. A ``\tag`` inside an
+``equation`` environment is refused: MyST numbers that environment itself, so
+the page would show two numbers, the paper's and Sphinx's. Write
+``equation*`` instead (a multi-line ``$$ ... $$`` is wrapped in ``split``,
+where MathJax refuses ``\tag``).
 
     python scripts/check_notebooks.py chapters          # exit 1 on any output
     python scripts/check_notebooks.py --strip chapters  # remove them in place
@@ -25,6 +29,8 @@ def problems_in(notebook: dict) -> list[str]:
     if notebook.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
         found.append("kernelspec must be python3")
     for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] == "markdown":
+            found += _double_numbers(index, "".join(cell["source"]))
         if cell["cell_type"] != "code":
             continue
         if cell.get("outputs"):
@@ -34,6 +40,15 @@ def problems_in(notebook: dict) -> list[str]:
         for number, line in enumerate("".join(cell["source"]).splitlines(), 1):
             if len(line) > MAX_CODE_COLUMNS:
                 found.append(f"cell {index} line {number} has {len(line)} > {MAX_CODE_COLUMNS} characters")
+    return found
+
+
+def _double_numbers(index: int, text: str) -> list[str]:
+    found = []
+    for block in text.split("\\begin{equation}")[1:]:
+        body = block.split("\\end{equation}")[0]
+        if "\\tag{" in body:
+            found.append(f"cell {index}: \\tag inside an equation environment shows two numbers; use equation*")
     return found
 
 

@@ -30,3 +30,15 @@ def test_outputs_are_reported_and_stripped():
     nb = notebook("x = 1", outputs=[{"output_type": "stream", "text": "1"}])
     assert check_notebooks.problems_in(nb) == ["cell 0 has outputs"]
     assert check_notebooks.problems_in(check_notebooks.strip(nb)) == []
+
+
+def test_a_tag_inside_an_equation_environment_is_reported():
+    def markdown(text):
+        return {"cells": [{"cell_type": "markdown", "source": [text], "metadata": {}}],
+                "metadata": {"kernelspec": {"name": "python3"}}}
+
+    doubled = "with\n\n\\begin{equation}\na = b \\tag{9}\n\\end{equation}\n"
+    found = check_notebooks.problems_in(markdown(doubled))
+    assert len(found) == 1 and "cell 0" in found[0] and "two numbers" in found[0]
+    assert check_notebooks.problems_in(markdown("\\begin{equation*}\na = b \\tag{9}\n\\end{equation*}\n")) == []
+    assert check_notebooks.problems_in(markdown("\\begin{equation}\na = b\n\\end{equation}\n")) == []
