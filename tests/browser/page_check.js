@@ -99,6 +99,10 @@ for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
     const item = MJ && MJ.startup && Array.from(MJ.startup.document.math).find((m) => m.typesetRoot === box);
     return item ? clip(squash(String(item.math)), 120) : snip(box, 120);
   })();
+  // Sphinx's number (span.eqno) next to MathJax's own \tag: the reader sees "(9) (1)".
+  if (wrapper && wrapper.querySelector(".eqno") && box.querySelector("mjx-mlabeledtr, mjx-labels")) {
+    out.push(`display equation with two numbers (a \\tag and Sphinx's) in ${where(box)}: ${tex}`);
+  }
   for (const part of parts) {
     if (part.getBoundingClientRect().width === 0) continue;
     const label = part === parts[0] ? "display equation" : "equation number";

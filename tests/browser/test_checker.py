@@ -54,6 +54,7 @@ BAD_PAGE = HEAD.format(title=r"Angles p(\theta)", style="") + rf"""
 <div id="right" style="overflow:hidden;width:400px"><div class="math">{WIDE}</div></div>
 <div class="cell_input"><pre style="overflow:auto;width:300px">x = "{"y" * 120}"</pre></div>
 <div id="column" style="width:400px"><div class="math">{WIDE}</div></div>
+<div class="math"><span class="eqno">(1)</span>\[a = b \tag{{9}}\]</div>
 <script>throw new Error("boom from the page");</script>
 </section></article></body></html>"""
 
@@ -93,6 +94,7 @@ def test_every_kind_of_broken_page_is_caught(driver, site):
         "display equation cut on the right",
         "display equation wider than the text column",
         "code line wider than its column",
+        "display equation with two numbers",
         "boom from the page",
     ]
     missed = [e for e in expected if e not in report]
