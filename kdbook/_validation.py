@@ -34,7 +34,17 @@ def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as err:  # e.g. a torch tensor that requires grad
+        raise TypeError(f"{name} must be an array of numbers: {err}") from None
+    # Casting would silently drop an imaginary part or turn True into 1.0.
+    if raw.dtype.kind == "c":
+        raise TypeError(f"{name} must be real, got complex values (dtype {raw.dtype})")
+    if raw.dtype.kind == "b":
+        raise TypeError(f"{name} must be an array of numbers, got booleans")
+    try:
+        # Contiguous float64: negative-stride views (X[::-1]) then pass torch.from_numpy too.
+        array = np.ascontiguousarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be an array of numbers: {err}") from None
     if ndim is not None and array.ndim != ndim:

@@ -1,10 +1,15 @@
 """Tests for kdbook.students: the closed form, numpy dynamics and torch training."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from kdbook.losses import loss_hessian, soft_labels
 from kdbook.students import (
+    DEFAULT_STEPS,
+    DEFAULT_TOLERANCE,
+    ConvergenceWarning,
     default_learning_rate,
     distillation_solution,
     gradient_descent,
@@ -24,9 +29,9 @@ def _data(n, d, seed=0, scale=1.0):
 
 
 @pytest.mark.parametrize("n, d", [(60, 15), (10, 40)])
-def test_train_student_depth1_reaches_distillation_solution(n, d):
+def test_train_student_depth1_gradient_descent_reaches_distillation_solution(n, d):
     X, w_star = _data(n, d)
-    student = train_student(X, w_star)
+    student = train_student(X, w_star, steps=5000)
     w_hat = distillation_solution(X, w_star)
     np.testing.assert_allclose(student.w, w_hat, rtol=0, atol=1e-6 * np.linalg.norm(w_hat))
     assert student.relative_error < 1e-6
@@ -34,7 +39,7 @@ def test_train_student_depth1_reaches_distillation_solution(n, d):
     assert len(student.factors) == 1 and student.factors[0].shape == (1, d)
     history = student.history
     assert list(history.columns) == ["step", "loss", "distance", "orthogonal"]
-    assert len(history) == 5001
+    assert len(history) == 5001 and student.optimizer == "gd"
     assert history["distance"].iloc[0] == pytest.approx(np.linalg.norm(w_hat))
     assert history["loss"].iloc[-1] < 1e-12
     # From w(0) = 0 the iterates never leave span(X).
@@ -43,10 +48,63 @@ def test_train_student_depth1_reaches_distillation_solution(n, d):
     assert np.all(np.diff(history["loss"].to_numpy()) <= 1e-15)
 
 
-def test_train_student_defaults_converge_at_the_documented_size():
-    X, w_star = _data(400, 200, seed=3)
-    student = train_student(X, w_star)
-    assert student.relative_error < 1e-4
+@pytest.mark.parametrize("n, d", [(60, 15), (10, 40), (20, 200), (200, 200)])
+def test_default_trains_to_the_tolerance_and_stops(n, d):
+    X, w_star = _data(n, d, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning on ordinary inputs
+        student = train_student(X, w_star)
+    assert student.converged and student.gap <= DEFAULT_TOLERANCE
+    assert student.relative_error <= DEFAULT_TOLERANCE * 1.0001
+    # It stops there: one more recorded step would already be below the tolerance.
+    relative = student.history["distance"].to_numpy() / np.linalg.norm(student.w_hat)
+    assert np.all(relative[:-1] > DEFAULT_TOLERANCE)
+    assert student.history["orthogonal"].max() < 1e-10
+    assert student.optimizer.startswith("lbfgsb")
+
+
+def test_looser_tolerance_stops_sooner():
+    X, w_star = _data(100, 300, seed=5)
+    tight = train_student(X, w_star, tol=1e-10)
+    loose = train_student(X, w_star, tol=1e-3)
+    assert len(loose.history) < len(tight.history)
+    assert 1e-10 < loose.relative_error <= 1e-3 and tight.relative_error <= 1e-10
+
+
+@pytest.mark.parametrize("optimizer", ["auto", "gd", "lbfgs", "lbfgsb", "newton"])
+def test_a_hot_teacher_is_reported_never_silently_wrong(optimizer):
+    X, w_star = _data(20, 50, seed=9, scale=1e4)
+    with pytest.warns(ConvergenceWarning, match="gap .* > tol"):
+        student = train_student(X, w_star, optimizer=optimizer)
+    assert student.converged is False and student.gap > DEFAULT_TOLERANCE
+
+
+def test_the_deep_default_stops_on_the_gradient_norm():
+    X, w_star = _data(40, 8, seed=7)
+    student = train_student(X, w_star, 2, tol=1e-9)
+    assert student.converged and len(student.history) - 1 < DEFAULT_STEPS[2]
+    assert student.relative_error < 1e-6
+
+
+def test_explicit_steps_run_every_step_and_report_convergence():
+    X, w_star = _data(30, 60, seed=2)
+    short = train_student(X, w_star, steps=3, optimizer="gd")
+    assert len(short.history) == 4 and short.converged is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # explicit steps ask for the dynamics: no warning
+        train_student(X, w_star, steps=3, optimizer="gd")
+
+
+def test_training_runs_on_one_thread_and_restores_the_threads():
+    import torch
+
+    X, w_star = _data(20, 10)
+    before = torch.get_num_threads()
+    seen = []
+    train_student(X, w_star, steps=2, callback=lambda k, total: seen.append(torch.get_num_threads()),
+                  callback_every=1)
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == before
 
 
 def test_nonzero_start_keeps_its_orthogonal_part():
@@ -238,3 +296,19 @@ def test_default_optimizer_finishes_with_newton_only_when_gradient_descent_stall
     projector = span_projector(X)
     moved = train_student(X, w_star, steps=50, w0=w0)
     np.testing.assert_allclose(moved.w, projector @ w_star + (np.eye(40) - projector) @ w0, atol=1e-6)
+
+
+def test_sublevel_points_lie_in_the_sublevel_set_and_the_span_of_the_data():
+    from kdbook.losses import normalized_cross_entropy
+    from kdbook.students import sublevel_points
+
+    X, w_star = _data(6, 20, seed=11)
+    points = sublevel_points(X, w_star, 25, seed=0)
+    y = soft_labels(X, w_star)
+    level = normalized_cross_entropy(np.zeros(20), X, y)
+    losses = np.array([normalized_cross_entropy(p, X, y) for p in points])
+    assert points.shape == (25, 20) and np.all(losses <= level * (1 + 1e-9))
+    # Spread through the set, not piled at w_hat: some points sit near its boundary.
+    assert losses.max() > 0.5 * level
+    projector = span_projector(X)
+    np.testing.assert_allclose(points @ projector, points, atol=1e-10)

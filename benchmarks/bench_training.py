@@ -1,0 +1,130 @@
+"""Issue 12's training budgets: ``train_student``'s default against scipy's L-BFGS-B, idle and loaded.
+
+    .venv/bin/python benchmarks/bench_training.py [--repeats 3]
+
+1. **Default vs peer.** At (n, d) = (20, 200), (100, 1000), (900, 1000) and
+   (100, 10^4), the seconds ``train_student(X, w_star)`` (all defaults) takes
+   to end within relative error 1e-8 of ``w_hat``, against the seconds scipy's
+   L-BFGS-B takes to get there on the same loss (``L^1`` as a mean of KL
+   divergences, value and gradient in numpy, stopped by a callback as soon as
+   ``||w - w_hat|| <= 1e-8 ||w_hat||``; its ``w_hat`` is computed outside
+   the clock, and it runs on one BLAS thread, as the library does).
+   Budget: ratio at most 3. Both run in this process, alternating, median
+   of ``repeats``.
+2. **Loaded vs idle.** The same default call at (100, 1000) while one other
+   process spins on the CPU, against idle. Budget: at most 2.5x.
+   Before the library pinned its threads the loaded/idle ratio was 1.5-20x.
+
+Prints a table; exits 1 on a missed budget. Machines are noisy, so every
+number is a ratio measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+from kdbook.students import distillation_solution, train_student
+from kdbook.students._optimizers import _divergence
+from kdbook.tasks import isotropic_gaussian_task
+
+SIZES = [(20, 200), (100, 1000), (900, 1000), (100, 10_000)]
+TOLERANCE = 1e-8
+BUDGET_PEER, BUDGET_LOAD = 3.0, 2.5
+
+
+def problem(n: int, d: int):
+    task = isotropic_gaussian_task(d, seed=n + d)
+    return task.sample(n, rng=1), task.w_star
+
+
+def peer_seconds(X, w_star) -> tuple[float, float]:
+    """scipy L-BFGS-B from 0 on the same loss, stopped at the tolerance: (seconds, final relative error)."""
+    w_hat = distillation_solution(X, w_star)
+    scale = np.linalg.norm(w_hat)
+    logits, n = X @ w_star, X.shape[0]
+
+    def value_and_gradient(w):
+        divergence, residual = _divergence(X @ w, logits)
+        return float(np.mean(divergence)), X.T @ residual / n
+
+    def stop(intermediate_result):
+        if np.linalg.norm(intermediate_result.x - w_hat) <= TOLERANCE * scale:
+            raise StopIteration
+
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):  # the same footing as the library: one BLAS thread
+        result = minimize(value_and_gradient, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", callback=stop,
+                          options={"maxiter": 100_000, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
+    seconds = time.perf_counter() - started
+    return seconds, float(np.linalg.norm(result.x - w_hat) / scale)
+
+
+def ours_seconds(X, w_star) -> tuple[float, float]:
+    started = time.perf_counter()
+    student = train_student(X, w_star)
+    return time.perf_counter() - started, student.relative_error
+
+
+def _spin(stop_at: float) -> None:
+    x = 0
+    while time.time() < stop_at:
+        x += 1
+
+
+def loaded(function, *args, seconds: float = 30.0):
+    """``function(*args)`` while one other process spins on the CPU."""
+    stop_at = time.time() + seconds
+    spinners = [multiprocessing.Process(target=_spin, args=(stop_at,))]
+    for process in spinners:
+        process.start()
+    time.sleep(0.5)
+    try:
+        return function(*args)
+    finally:
+        for process in spinners:
+            process.terminate()
+            process.join()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    failures = 0
+    X0, w0 = problem(5, 20)
+    train_student(X0, w0)  # warm up imports (torch, pandas) outside the clock
+    print(f"{'n':>5s} {'d':>6s} {'default s':>10s} {'error':>8s} {'L-BFGS-B s':>11s} {'error':>8s} {'ratio':>6s}")
+    for n, d in SIZES:
+        X, w_star = problem(n, d)
+        ours, peer = [], []
+        for _ in range(args.repeats):
+            ours.append(ours_seconds(X, w_star))
+            peer.append(peer_seconds(X, w_star))
+        mine, theirs = statistics.median(s for s, _ in ours), statistics.median(s for s, _ in peer)
+        ratio = mine / theirs
+        missed = ratio > BUDGET_PEER or ours[-1][1] > TOLERANCE * 1.0001
+        failures += missed
+        print(f"{n:5d} {d:6d} {mine:10.4f} {ours[-1][1]:8.1e} {theirs:11.4f} {peer[-1][1]:8.1e} {ratio:6.2f}"
+              f"{'  over budget' if missed else ''}")
+    X, w_star = problem(100, 1000)
+    idle = statistics.median(ours_seconds(X, w_star)[0] for _ in range(args.repeats))
+    busy = statistics.median(loaded(ours_seconds, X, w_star)[0] for _ in range(args.repeats))
+    missed = busy / idle > BUDGET_LOAD
+    failures += missed
+    print(f"(100, 1000) with a competing process ({os.cpu_count()} cores): {busy:.4f} s against {idle:.4f} s idle, "
+          f"ratio {busy / idle:.2f} (budget {BUDGET_LOAD}){'  over budget' if missed else ''}")
+    print(f"({failures} over budget)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

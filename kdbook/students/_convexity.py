@@ -1,0 +1,139 @@
+"""Tools of the proof of Theorem 1: restricted strong convexity, eq. (9), made measurable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_data_matrix, as_float_array, as_generator, as_int, as_nonzero_vector
+from ..losses import normalized_cross_entropy, sigmoid
+from ._closed_form import _span_basis, distillation_solution
+
+
+def restricted_hessian_eigenvalue(w, X):
+    """Smallest eigenvalue of the Hessian of ``L^1`` at ``w`` restricted to span(X).
+
+    ``lambda_min(Q^T H(w) Q)`` with ``H(w) = (1/n) X^T diag(sigma'(Xw)) X``
+    and ``Q`` an orthonormal basis of the span of the rows of ``X``. A
+    positive value on the whole sublevel set is the restricted strong
+    convexity of eq. (9), with ``mu`` this eigenvalue.
+
+    Parameters
+    ----------
+    w : array of shape (d,) or (k, d)
+        One point, or ``k`` points (the basis ``Q`` is then computed once).
+    X : array of shape (n, d)
+
+    Returns
+    -------
+    float for one point, ndarray of shape (k,) for ``k`` points.
+    """
+    if isinstance(w, (str, bytes)) or w is None:
+        raise TypeError(f"w must be an array of numbers, got {type(w).__name__}")
+    single = np.ndim(w) == 1
+    points = as_float_array(np.atleast_2d(w) if single else w, "w", ndim=2)
+    X = as_data_matrix(X, "X", d=points.shape[1])
+    reduced = X @ _span_basis(X)
+    values = np.empty(points.shape[0])
+    for k, point in enumerate(points):
+        logits = X @ point
+        hessian = (reduced.T * (sigmoid(logits) * sigmoid(-logits))) @ reduced / X.shape[0]
+        values[k] = np.linalg.eigvalsh(hessian)[0]
+    return float(values[0]) if single else values
+
+
+def strong_convexity_bound(X, w_star) -> float:
+    """A certified ``mu > 0`` for eq. (9) on the sublevel set ``{w : L^1(w) <= L^1(0)}``.
+
+    On that set every per-sample term ``KL(sigma(a_i) || sigma(z_i))``
+    (``z_i = x_i^T w``, ``a_i = x_i^T w_*``) is at most ``n L^1(0)``, which
+    confines ``z_i`` to an interval around ``a_i`` (found with scipy's
+    ``brentq``). There ``sigma'(z_i) >= m_i``, the smaller value at the two
+    ends, so ``H(w) >= min_i m_i (1/n) X^T X`` and on span(X)
+
+    ``mu = min_i m_i * lambda_min^+(X^T X) / n``,
+
+    the smallest non-zero eigenvalue. This is the constant of Theorem A.3's
+    argument, made explicit; :func:`restricted_hessian_eigenvalue` is never
+    below it anywhere on the sublevel set.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    w_star : array of shape (d,), the teacher (non-zero)
+    """
+    from scipy.optimize import brentq
+
+    from ..losses import binary_entropy, log_sigmoid, soft_labels
+
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    n = X.shape[0]
+    y = soft_labels(X, w_star)
+    teacher_logits = X @ w_star
+    budget = n * normalized_cross_entropy(np.zeros_like(w_star), X, y)
+    lowest = np.inf
+    for a, label in zip(teacher_logits, y, strict=True):
+        entropy = float(binary_entropy(label))
+
+        def excess(z, a=a, label=label, entropy=entropy):
+            return float(-(label * log_sigmoid(z) + (1 - label) * log_sigmoid(-z)) - entropy) - budget
+
+        ends = []
+        for sign in (-1.0, 1.0):
+            reach = 1.0
+            while excess(a + sign * reach) < 0:
+                reach *= 2.0
+            ends.append(brentq(excess, a, a + sign * reach, xtol=1e-12) if excess(a) < 0 else a)
+        curvature = [float(sigmoid(z) * sigmoid(-z)) for z in ends]
+        lowest = min(lowest, min(curvature))
+    singular = np.linalg.svd(X, compute_uv=False)
+    positive = singular[singular > singular[0] * max(X.shape) * np.finfo(np.float64).eps]
+    return float(lowest * positive[-1] ** 2 / n)
+
+
+def sublevel_points(X, w_star, count: int, *, seed) -> np.ndarray:
+    """Random points of the sublevel set ``{w in w_hat + span(X) : L^1(w) <= L^1(0)}``.
+
+    The set ``W`` of the proof of Theorem 1 (eq. 9), restricted to the
+    affine subspace gradient descent from 0 moves in. Each point is
+    ``w_hat + r v`` for a random unit direction ``v`` in span(X) and ``r``
+    uniform between 0 and the boundary, where ``L^1 = L^1(0)`` (found with
+    scipy's ``brentq``; ``L^1`` is convex, so each ray leaves ``W`` once).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    w_star : array of shape (d,), the teacher (non-zero)
+    count : int >= 1
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (count, d)
+    """
+    from scipy.optimize import brentq
+
+    from ..losses import soft_labels
+
+    w_star = as_nonzero_vector(w_star, "w_star")
+    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    count = as_int(count, "count", minimum=1)
+    rng = as_generator(seed, "seed")
+    y = soft_labels(X, w_star)
+    w_hat = distillation_solution(X, w_star)
+    level = normalized_cross_entropy(np.zeros_like(w_star), X, y)
+    basis = _span_basis(X)
+    points = np.empty((count, w_star.shape[0]))
+    for k in range(count):
+        v = basis @ rng.standard_normal(basis.shape[1])
+        v /= np.linalg.norm(v)
+
+        def excess(r, v=v):
+            return normalized_cross_entropy(w_hat + r * v, X, y) - level
+
+        reach = 1.0
+        while excess(reach) < 0:
+            reach *= 2.0
+        boundary = brentq(excess, 0.0, reach, xtol=1e-12) if level > 0 else 0.0
+        points[k] = w_hat + rng.uniform(0.0, boundary) * v
+    return points
