@@ -11,8 +11,11 @@
    the clock, and it runs on one BLAS thread, as the library does).
    Budget: ratio at most 3. Both run in this process, alternating, median
    of ``repeats``.
-2. **Loaded vs idle.** The same default call at (100, 1000) while one other
-   process spins on the CPU, against idle. Budget: at most 2.5x.
+2. **Loaded vs idle.** The same default calls while one other process spins
+   on the CPU, against idle. Budget: at most 2.5x for runs of at least 50 ms
+   idle (shorter ones are printed, not budgeted). A pure-Python loop is
+   measured the same way as a control: on a machine whose two "cores" share
+   one physical core, any code slows about 2x.
    Before the library pinned its threads the loaded/idle ratio was 1.5-20x.
 
 Prints a table; exits 1 on a missed budget. Machines are noisy, so every
@@ -39,6 +42,7 @@ from kdbook.tasks import isotropic_gaussian_task
 SIZES = [(20, 200), (100, 1000), (900, 1000), (100, 10_000)]
 TOLERANCE = 1e-8
 BUDGET_PEER, BUDGET_LOAD = 3.0, 2.5
+MIN_LOADED_SECONDS = 0.05
 
 
 def problem(n: int, d: int):
@@ -72,6 +76,14 @@ def ours_seconds(X, w_star) -> tuple[float, float]:
     started = time.perf_counter()
     student = train_student(X, w_star)
     return time.perf_counter() - started, student.relative_error
+
+
+def _python_loop() -> tuple[float, float]:
+    """A single-threaded control: how much the competing process slows any code on this machine."""
+    started, x = time.perf_counter(), 0
+    for i in range(2_000_000):
+        x += i
+    return time.perf_counter() - started, 0.0
 
 
 def _spin(stop_at: float) -> None:
@@ -115,13 +127,21 @@ def main(argv=None) -> int:
         failures += missed
         print(f"{n:5d} {d:6d} {mine:10.4f} {ours[-1][1]:8.1e} {theirs:11.4f} {peer[-1][1]:8.1e} {ratio:6.2f}"
               f"{'  over budget' if missed else ''}")
-    X, w_star = problem(100, 1000)
-    idle = statistics.median(ours_seconds(X, w_star)[0] for _ in range(args.repeats))
-    busy = statistics.median(loaded(ours_seconds, X, w_star)[0] for _ in range(args.repeats))
-    missed = busy / idle > BUDGET_LOAD
-    failures += missed
-    print(f"(100, 1000) with a competing process ({os.cpu_count()} cores): {busy:.4f} s against {idle:.4f} s idle, "
-          f"ratio {busy / idle:.2f} (budget {BUDGET_LOAD}){'  over budget' if missed else ''}")
+    control_idle = statistics.median(_python_loop()[0] for _ in range(args.repeats))
+    control_busy = statistics.median(loaded(_python_loop)[0] for _ in range(args.repeats))
+    print(f"machine: a pure-Python loop runs {control_busy / control_idle:.2f}x slower with one competing "
+          f"process ({os.cpu_count()} cores reported)")
+    for n, d in SIZES:
+        X, w_star = problem(n, d)
+        idle = statistics.median(ours_seconds(X, w_star)[0] for _ in range(args.repeats))
+        busy = statistics.median(loaded(ours_seconds, X, w_star)[0] for _ in range(args.repeats))
+        # Runs of a few milliseconds are dominated by fixed costs (thread-pool switches, process
+        # scheduling) that a competing process inflates; the budget is for runs a reader waits for.
+        counted = idle >= MIN_LOADED_SECONDS
+        missed = counted and busy / idle > BUDGET_LOAD
+        failures += missed
+        print(f"({n}, {d}) loaded {busy:.4f} s, idle {idle:.4f} s: ratio {busy / idle:.2f}"
+              f"{'' if counted else ' (under 50 ms idle: not budgeted)'}{'  over budget' if missed else ''}")
     print(f"({failures} over budget)")
     return 1 if failures else 0
 

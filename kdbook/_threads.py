@@ -9,11 +9,24 @@ factorizations or trains small models wraps them in :func:`single_threaded`.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["single_threaded"]
+
+_cache: dict = {}
+
+
+def _pools() -> ThreadpoolController:
+    # Finding the loaded BLAS/OpenMP libraries scans the process's shared objects (about
+    # 1.5 ms, several times that on a loaded machine), so the scan is kept until a new
+    # Python module is imported, which is how a new native library arrives.
+    key = len(sys.modules)
+    if _cache.get("key") != key:
+        _cache["controller"], _cache["key"] = ThreadpoolController(), key
+    return _cache["controller"]
 
 
 @contextmanager
@@ -22,9 +35,11 @@ def single_threaded():
     import torch
 
     previous = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if previous != 1:
+        torch.set_num_threads(1)
     try:
-        with threadpool_limits(limits=1):
+        with _pools().limit(limits=1):
             yield
     finally:
-        torch.set_num_threads(previous)
+        if previous != 1:
+            torch.set_num_threads(previous)

@@ -38,6 +38,15 @@ class _Run:
         h["distance"].append(float(np.linalg.norm(w - self.w_hat)))
         h["orthogonal"].append(float(np.linalg.norm(w - self.project(w))))
 
+    def record_many(self, losses, W: np.ndarray) -> None:
+        """:meth:`record` for a block of iterates ``W`` (k, d): one matrix product projects them all."""
+        h = self.history
+        start = len(h["step"])
+        h["step"].extend(range(start, start + len(losses)))
+        h["loss"].extend(max(float(v), 0.0) for v in losses)
+        h["distance"].extend(np.linalg.norm(W - self.w_hat, axis=1).tolist())
+        h["orthogonal"].extend(np.linalg.norm(W - self.project(W.T).T, axis=1).tolist())
+
     def notify(self, k: int) -> None:
         if self.callback is not None and (k % self.callback_every == 0 or k == self.total):
             self.callback(k, self.total)
@@ -166,6 +175,15 @@ def run_lbfgsb(run: _Run, steps: int) -> int:
     w0 = run.factors[0].detach().numpy()[0].copy()
     run.record(_divergence_loss(run.X @ w0, run.logits), w0)
     count = [0]
+    # Iterates are recorded in blocks: projecting 64 at once (a matrix product) costs
+    # about what one projection per iteration (two matrix-vector products) would.
+    block_losses, block = [], []
+
+    def flush():
+        if block:
+            run.record_many(block_losses, np.array(block))
+            block_losses.clear()
+            block.clear()
 
     def value_and_gradient(w):
         divergence, residual = _divergence(run.X @ w, run.logits)
@@ -173,13 +191,17 @@ def run_lbfgsb(run: _Run, steps: int) -> int:
 
     def watch(intermediate_result):
         count[0] += 1
-        run.record(intermediate_result.fun, intermediate_result.x)
+        block_losses.append(intermediate_result.fun)
+        block.append(intermediate_result.x.copy())
+        if len(block) == 64:
+            flush()
         run.notify(count[0])
         if run.done(intermediate_result.x):
             raise StopIteration
 
     result = minimize(value_and_gradient, w0, jac=True, method="L-BFGS-B", callback=watch,
                       options={"maxiter": steps, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
+    flush()
     _set_row(run, result.x)
     return count[0]
 

@@ -270,7 +270,8 @@ def _validated(X, w_star, depth, steps, tol, lr, init_scale, hidden_width, seed,
 
 
 def _projector(X: np.ndarray):
-    """``v -> P_X v``: through the Gram matrix when it is well conditioned (cheap), else an SVD basis."""
+    """``v -> P_X v`` for ``v`` of shape (d,) or (d, k): through the Gram matrix when it is well
+    conditioned (cheap), else an SVD basis with ``numpy.linalg.pinv``'s cutoff (minimum norm)."""
     from scipy.linalg import cho_solve
 
     n, d = X.shape
@@ -305,8 +306,8 @@ def _train(a: dict) -> TrainedStudent:
     if lr is None:
         lr = default_learning_rate(X, w_star, depth) if optimizer == "gd" else 1.0
     y = soft_labels(X, w_star)
-    w_hat = distillation_solution(X, w_star)
     project = _projector(X)
+    w_hat = project(w_star)  # = distillation_solution(X, w_star), eq. (6), from the same factorization
     limit = w_hat + (start - project(start)) if depth == 1 else None
     cap = a["steps"] if a["steps"] is not None else (
         DEFAULT_STEPS[min(depth, 3)] if optimizer == "gd" else DEFAULT_ITERATIONS[optimizer])
