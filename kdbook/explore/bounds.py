@@ -94,7 +94,7 @@ def draw_bound_terms(n: int, beta: float, *, kappa: float = 1.0, p: Callable | N
     best = theorem3_bound(p, n)
     at_first, at_second = theorem3_terms(p, n, beta)
 
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig, ax = plt.subplots(figsize=(7.0, 4.8))
     ax.plot(betas, first, color=PALETTE["sky"], label=r"hard test points $p(\beta)$")
     ax.plot(betas, second, color=PALETTE["green"], label=r"no good teaching point $p(\pi/2-\beta)^n$")
     ax.plot(betas, first + second, color=ROLE_COLORS["bound"], lw=2.2, label="bound (19): sum")
@@ -111,7 +111,8 @@ def draw_bound_terms(n: int, beta: float, *, kappa: float = 1.0, p: Callable | N
         f"best {float(best):.3f} at {best.beta:.3f}",
     )
     ax.title.set_fontsize(10)
-    ax.legend(loc="upper center", fontsize=9)
+    # Below the axes: inside, the legend sits on the curves wherever they cross.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
