@@ -170,3 +170,26 @@ def test_projection_weights_bad_input():
         montecarlo.projection_weights(X[0], np.ones(6), [2])
     with pytest.raises(ValueError):
         montecarlo.default_chunk(0, 5)
+
+
+def test_default_chunk_follows_the_budget(monkeypatch, gaussian_task):
+    assert montecarlo.default_chunk(100, 1000) * 100 * 1000 * 8 <= montecarlo.CHUNK_BYTES
+    default = montecarlo.risk_versus_n(gaussian_task, [2, 6, 30], learners=("distillation", "hard-label"), trials=12,
+                                       n_test=400, seed=4, hard_label_steps=30)
+    monkeypatch.setattr(montecarlo, "CHUNK_BYTES", 1000)  # one trial per chunk
+    assert montecarlo.default_chunk(6, 20) == 1
+    tiny = montecarlo.risk_versus_n(gaussian_task, [2, 6, 30], learners=("distillation", "hard-label"), trials=12,
+                                    n_test=400, seed=4, hard_label_steps=30)
+    # The Gaussian sampler draws row by row, so its numbers do not depend on the chunks.
+    pd.testing.assert_frame_equal(default, tiny, check_exact=True)
+
+
+def test_n_at_least_d_draws_nothing_for_distillation(gaussian_task):
+    class Refusing:  # a task whose sampler must not be called
+        w_star, p, d = gaussian_task.w_star, gaussian_task.p, gaussian_task.d
+
+        def sample(self, *args, **kwargs):
+            raise AssertionError("sampled although eq. (6) settles every risk")
+
+    table = montecarlo.risk_versus_n(Refusing(), [20, 25, 10**4], trials=1000, n_test=10**6, seed=0)
+    assert (table["risk"] == 0).all() and (table["risk_se"] == 0).all() and (table["bound"] == 0).all()
