@@ -65,10 +65,12 @@ __all__ = ["data_geometry", "optimization_bias", "monotonicity", "unsigned_angle
 TIE_TOLERANCE = 1e-10
 
 #: Memory budget of one chunk (bytes): transfer sets, held-out inputs or
-#: students processed together. Peak use is a few chunks (the learners copy
-#: their input once or twice), about 1 GB at this value; tests shrink it to
-#: check that the results do not depend on it.
-CHUNK_BYTES = 256 * 2**20
+#: students processed together. Peak use is about four chunks (the learners
+#: copy their input and LAPACK adds workspace) plus the caller's arrays:
+#: 256 MB came within 0.1 GB of the 1.5 GB target at d = 10^4, 128 MB leaves
+#: room (benchmarks/bench_memory.py). Tests shrink it to check that the
+#: results do not depend on it.
+CHUNK_BYTES = 128 * 2**20
 
 
 def _rows_per_chunk(entries_per_row: int) -> int:
@@ -256,6 +258,7 @@ def _geometry_risks(task, kappa: float, n: int, trials: int, n_test: int, rng) -
     weights = np.empty((trials, task.d))
     for start, stop, rows in train.blocks():
         weights[start // n:stop // n] = distillation_weights(rows.reshape(-1, n, task.d), task.w_star)
+    del train, rows  # the transfer sets are done with; free them before the held-out blocks arrive
     return _streamed_risks(weights, task.w_star, test)
 
 
