@@ -31,9 +31,9 @@ in the same state), one block of rows at a time (:class:`_PolynomialDraw`), so
 the tables are the same as before chunking and for every chunk size: the
 transfer sets, directions ``q`` and disagreement counts exactly, quantities
 computed from the weights (``mean_angle``, ``max_training_loss``) up to
-rounding in the last bit, as BLAS may round a smaller batch differently. Sets with ``n >= d`` are
-not sampled at all: their distillation student is ``w_*`` (Theorem 1,
-eq. 6) and its risk exactly 0.
+rounding in the last bit, as BLAS may round a smaller batch differently.
+Sets with ``n >= d`` are not sampled at all: their distillation student is
+``w_*`` (Theorem 1, eq. 6) and its risk exactly 0.
 """
 
 from __future__ import annotations
@@ -475,7 +475,8 @@ def _monotonicity_pass(learner, train: _PolynomialDraw, test: _PolynomialDraw, n
     the chunks), in the order of one unchunked call, so the randomized
     learner ``w_delta`` draws its directions ``q`` from ``rng`` exactly as it
     would for the whole batch: first all sets' ``q`` for ``X``, then all for
-    ``[X, x]``.
+    ``[X, x]``. Each chunk's students are scored on the whole held-out
+    sample (replayed block by block when it is larger than a chunk).
     """
     before = after = risks = None
     for start, stop, rows in train.blocks():
