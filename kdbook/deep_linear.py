@@ -22,38 +22,20 @@ Shapes: ``W_1`` is ``(h, d)``, the middle factors ``(h, h)``, ``W_N`` is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ._validation import (
-    as_data_matrix,
-    as_float,
-    as_float_array,
-    as_generator,
-    as_int,
-    as_nonzero_vector,
-    as_vector,
-)
+from ._validation import as_data_matrix, as_float, as_float_array, as_generator, as_int, as_nonzero_vector, as_vector
 from .losses import loss_gradient, normalized_cross_entropy, soft_labels
 from .students import Trajectory, distillation_solution
 
 __all__ = [
-    "balanced_initialization",
-    "end_to_end",
-    "balance_gaps",
-    "init_norm_bound",
-    "InitialConditions",
-    "check_initial_conditions",
-    "flip_sign",
-    "flip_sign_if_needed",
-    "preconditioner",
-    "end_to_end_velocity",
-    "end_to_end_flow",
-    "balanced_orthogonal_norm",
-    "balanced_limit_distance",
-    "balanced_init_threshold",
+    "balanced_initialization", "end_to_end", "balance_gaps", "init_norm_bound", "InitialConditions",
+    "check_initial_conditions", "flip_sign", "flip_sign_if_needed", "preconditioner", "end_to_end_velocity",
+    "end_to_end_flow", "balanced_orthogonal_norm", "balanced_limit_distance", "balanced_init_threshold",
 ]
 
 
@@ -149,16 +131,30 @@ def balance_gaps(factors) -> np.ndarray:
     )
 
 
+def _exp(log_value: float) -> float:
+    """``exp(log_value)``: 0.0 below the float64 range and ``inf`` above it (``math.exp`` would raise)."""
+    try:
+        return math.exp(log_value)
+    except OverflowError:
+        return math.inf
+
+
 def init_norm_bound(w_hat_norm: float, epsilon: float, depth: int) -> float:
     """The right-hand side of eq. (11): how small ``||w(0)||`` must be for accuracy ``epsilon``.
 
     ``min{||w_hat||, eps^N (eps^2 ||w_hat||^(-2/N) + ||w_hat||^(2 - 2/N))^(-N/2)}``.
+    Computed in log space (a deep student's ``eps^N`` underflows, and the
+    powers of a large ``||w_hat||`` overflow); the result is 0.0 only when the
+    true bound is below the smallest float64, and never above ``||w_hat||``.
     """
     w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
     epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
     depth = as_int(depth, "depth", minimum=1)
-    inner = epsilon**2 * w_hat_norm ** (-2.0 / depth) + w_hat_norm ** (2.0 - 2.0 / depth)
-    return float(min(w_hat_norm, epsilon**depth * inner ** (-depth / 2.0)))
+    log_norm, log_eps = math.log(w_hat_norm), math.log(epsilon)
+    log_inner = np.logaddexp(2.0 * log_eps - 2.0 * log_norm / depth, (2.0 - 2.0 / depth) * log_norm)
+    # Cap in float, not in log space, so that a capped bound is ||w_hat|| exactly. In log space the
+    # relative error is about N |log eps| 1e-16 (1e-13 at N = 4, eps = 1e300), not 1e-16.
+    return min(w_hat_norm, _exp(depth * log_eps - depth / 2.0 * float(log_inner)))
 
 
 @dataclass(frozen=True)
@@ -477,8 +473,8 @@ def balanced_limit_distance(w_hat_norm: float, init_norm: float, leak: float, de
     if target == 0.0:
         return 0.0
 
-    def excess(delta):
-        return delta / (w_hat_norm**2 + delta**2) ** ((depth - 1) / (2 * depth)) - target
+    def excess(delta):  # hypot: ||w_hat||^2 + delta^2 would overflow for norms past 1e154
+        return delta / math.hypot(w_hat_norm, delta) ** ((depth - 1) / depth) - target
 
     upper = max(w_hat_norm, 1.0)
     while excess(upper) < 0:
@@ -492,9 +488,13 @@ def balanced_init_threshold(w_hat_norm: float, epsilon: float, depth: int) -> fl
     Follows from :func:`balanced_limit_distance` (its defining function is
     increasing). The right-hand side of (11) equals this threshold times
     ``||w_hat|| / sqrt(||w_hat||^2 + eps^2) < 1``, and ``c <= 1``, so (11)
-    implies (15) for these starts.
+    implies (15) for these starts. Never above ``eps``; 0.0 only below the
+    float64 range.
     """
     w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
     epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
     depth = as_int(depth, "depth", minimum=1)
-    return float(epsilon**depth * (w_hat_norm**2 + epsilon**2) ** (-(depth - 1) / 2.0))
+    # Log space, as init_norm_bound: eps^N and (||w_hat||^2 + eps^2)^(...) leave float64 long before their ratio.
+    log_eps = math.log(epsilon)
+    log_hypot = math.log(math.hypot(w_hat_norm, epsilon))  # hypot: no overflow of the squares
+    return _exp(depth * log_eps - (depth - 1) * log_hypot)

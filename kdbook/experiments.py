@@ -20,10 +20,25 @@ interval, clipped to ``[0, 1]``) and ``trials``. All learners are batched over
 transfer sets (:mod:`kdbook.learners`); no Python loop trains one set at a
 time. Calls that take more than a couple of seconds show a ``tqdm`` progress
 bar, silenced with ``progress=False``.
+
+Memory is bounded: transfer sets, held-out inputs and stacks of students are
+processed in chunks of at most about :data:`CHUNK_BYTES` each, so the paper's
+``d = 10^4`` fits in about 1.5 GB (``benchmarks/bench_memory.py`` measures
+it). The chunks do not change the numbers: the inputs of the
+kappa-polynomial task are built from exactly the random numbers one call of
+:meth:`kdbook.tasks.TransferTask.sample` would use (and the generator is left
+in the same state), one block of rows at a time (:class:`_PolynomialDraw`), so
+the tables are the same as before chunking and for every chunk size: the
+transfer sets, directions ``q`` and disagreement counts exactly, quantities
+computed from the weights (``mean_angle``, ``max_training_loss``) up to
+rounding in the last bit, as BLAS may round a smaller batch differently.
+Sets with ``n >= d`` are not sampled at all: their distillation student is
+``w_*`` (Theorem 1, eq. 6) and its risk exactly 0.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -41,13 +56,86 @@ from ._validation import (
 from .learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
 from .losses import normalized_cross_entropy, soft_labels
 from .risk import Z95, corollary2_bound, risk_summary, theorem3_bound
-from .tasks import polynomial_angle_task
+from .tasks import HALF_PI, _scaled_vectors_at_angle, polynomial_angle_task
 
 __all__ = ["data_geometry", "optimization_bias", "monotonicity", "unsigned_angles", "Z95"]
 
 
 #: Angles closer than this (radians) count as a tie in the monotonicity index.
 TIE_TOLERANCE = 1e-10
+
+#: Memory budget of one chunk (bytes): transfer sets, held-out inputs or
+#: students processed together. Peak use is about four chunks (the learners
+#: copy their input and LAPACK adds workspace) plus the caller's arrays:
+#: 256 MB came within 0.1 GB of the 1.5 GB target at d = 10^4, 128 MB leaves
+#: room (benchmarks/bench_memory.py). Tests shrink it to check that the
+#: results do not depend on it.
+CHUNK_BYTES = 128 * 2**20
+
+
+def _rows_per_chunk(entries_per_row: int) -> int:
+    """Rows of ``entries_per_row`` float64 numbers that fit in :data:`CHUNK_BYTES` (at least 1)."""
+    return max(1, CHUNK_BYTES // (8 * max(1, entries_per_row)))
+
+
+class _PolynomialDraw:
+    """``task.sample(count, rng)`` for a kappa-polynomial task, replayable one block of rows at a time.
+
+    The task's sampler (:func:`kdbook.tasks.polynomial_angle_task`) draws, in
+    this order, ``count`` uniforms (the angles, by inverse transform), a
+    ``(count, d)`` Gaussian ``noise`` and ``count`` Gaussian lengths. Row
+    blocks of ``noise`` are consecutive pieces of one stream, so a copy of the
+    generator taken before the noise replays them block by block. The lengths
+    come after all the noise, so when more than one block is needed the noise
+    is drawn and discarded once, block by block, to reach them (one extra
+    pass, only for samples larger than a chunk). Either way the random
+    numbers and the state ``rng`` is left in are exactly those of
+    ``task.sample`` (tested), whatever ``block_rows`` is; the rows agree up
+    to BLAS rounding of a short block in the last bit.
+    """
+
+    def __init__(self, task, kappa: float, count: int, rng: np.random.Generator, block_rows: int):
+        d = task.d
+        self.count, self.block_rows = count, max(1, min(block_rows, count))
+        self.axis = task.w_star / np.linalg.norm(task.w_star)
+        # The task's p^{-1}(u) for kappa > 0, the same expression bit for bit.
+        self.angles = HALF_PI * (1.0 - rng.uniform(size=count) ** (1.0 / kappa))
+        if self.block_rows == count:  # one block: draw it like the task does and keep it
+            noise = rng.standard_normal((count, d))
+            self.lengths = rng.standard_normal(count)
+            self._rows = _scaled_vectors_at_angle(self.angles, self.lengths, self.axis, noise)
+            return
+        self._rows = None
+        self._replay = copy.deepcopy(rng)
+        for start, stop in _chunks(count, self.block_rows):
+            rng.standard_normal((stop - start, d))  # skipped here, replayed in blocks()
+        self.lengths = rng.standard_normal(count)
+
+    def blocks(self):
+        """Yield ``(start, stop, rows)`` with ``rows`` equal to ``task.sample(count, rng)[start:stop]``."""
+        if self._rows is not None:
+            yield 0, self.count, self._rows
+            return
+        replay = copy.deepcopy(self._replay)
+        for start, stop in _chunks(self.count, self.block_rows):
+            noise = replay.standard_normal((stop - start, self.axis.shape[0]))
+            yield start, stop, _scaled_vectors_at_angle(self.angles[start:stop], self.lengths[start:stop],
+                                                        self.axis, noise)
+
+
+def _test_draw(task, kappa: float, n_test: int, rng, students: int) -> _PolynomialDraw:
+    """The held-out sample, in blocks small enough for the ``(rows, students)`` scores too."""
+    return _PolynomialDraw(task, kappa, n_test, rng, _rows_per_chunk(task.d + students))
+
+
+def _streamed_risks(weights: np.ndarray, w_star: np.ndarray, test: _PolynomialDraw) -> np.ndarray:
+    """:func:`kdbook.learners.transfer_risks` (eq. 4) with the held-out inputs drawn block by block."""
+    flat = weights.reshape(-1, w_star.shape[0])
+    disagreements = np.zeros(flat.shape[0], dtype=np.int64)
+    for _, _, X_test in test.blocks():
+        teacher = X_test @ w_star >= 0
+        disagreements += np.count_nonzero((X_test @ flat.T >= 0) != teacher[:, None], axis=0)
+    return (disagreements / test.count).reshape(weights.shape[:-1])
 
 
 def _as_bool(value, name: str) -> bool:
@@ -127,7 +215,8 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
     student and teacher disagree), ``corollary2_bound`` (eq. 21 with
     ``c = 1``, which holds with equality for ``p``) and ``theorem3_bound``
     (eq. 19 minimized over ``beta``). Both bounds are 0 when ``n >= d``
-    (eq. 18).
+    (eq. 18), and so is the risk: Theorem 1 gives ``w_hat = w_*``, so such
+    sets are neither drawn nor solved.
     """
     kappas = _as_nonnegative_grid(kappas, "kappas", strictly_positive=True)
     d = as_int(d, "d", minimum=2)
@@ -140,9 +229,7 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
     for kappa, rng in tqdm(list(zip(kappas, streams, strict=True)), desc="data geometry (kappa)", disable=not progress,
                            leave=False):
         task = polynomial_angle_task(d, float(kappa), seed=rng)
-        X_batch = task.sample(n, rng, trials=trials)
-        X_test = task.sample(n_test, rng)
-        risks = transfer_risks(distillation_weights(X_batch, task.w_star), task.w_star, X_test)
+        risks = np.zeros(trials) if n >= d else _geometry_risks(task, float(kappa), n, trials, n_test, rng)
         rows.append({
             "learner": "distillation",
             "kappa": float(kappa),
@@ -155,6 +242,24 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
             "theorem3_bound": float(theorem3_bound(task.p, n, d)),
         })
     return pd.DataFrame(rows)
+
+
+def _geometry_risks(task, kappa: float, n: int, trials: int, n_test: int, rng) -> np.ndarray:
+    """Transfer risks (eq. 4) of the students ``w_hat`` (eq. 6) of ``trials`` sets of ``n < d`` inputs.
+
+    The same numbers as ``transfer_risks(distillation_weights(task.sample(n, rng, trials=trials)), ...)``
+    on ``task.sample(n_test, rng)``, but no more than a chunk of sets or of
+    held-out inputs is in memory at a time; the students, ``(trials, d)``,
+    are kept.
+    """
+    sets_per_chunk = _rows_per_chunk(n * task.d)
+    train = _PolynomialDraw(task, kappa, trials * n, rng, sets_per_chunk * n)
+    test = _test_draw(task, kappa, n_test, rng, trials)
+    weights = np.empty((trials, task.d))
+    for start, stop, rows in train.blocks():
+        weights[start // n:stop // n] = distillation_weights(rows.reshape(-1, n, task.d), task.w_star)
+    del train, rows  # the transfer sets are done with; free them before the held-out blocks arrive
+    return _streamed_risks(weights, task.w_star, test)
 
 
 def _chunks(total: int, size: int):
@@ -216,11 +321,12 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
     progress = _as_bool(progress, "progress")
     rng = as_generator(seed, "seed")
 
-    # Each row of `picks` is a uniformly random n-subset of the pool.
-    picks = np.argpartition(rng.random((trials, X_pool.shape[0])), n - 1, axis=1)[:, :n]
+    picks = _random_subsets(rng, trials, X_pool.shape[0], n)
     risks = np.empty((deltas.shape[0], trials))
     max_loss = np.zeros(deltas.shape[0])
-    chunk = max(1, min(trials, int(2**23 // (n * d))))  # about 64 MB of transfer inputs at a time
+    # A chunk holds its transfer inputs (n d per set), the k students (k d) and their test scores (k m_test).
+    k = deltas.shape[0]
+    chunk = min(trials, _rows_per_chunk(max(n, k) * d + k * X_test.shape[0]))
     for start, stop in tqdm(_chunks(trials, chunk), desc="optimization bias (transfer sets)",
                             disable=not progress, leave=False):
         X_batch = X_pool[picks[start:stop]]
@@ -245,6 +351,20 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
             "max_training_loss": float(max_loss[k]),
         })
     return pd.DataFrame(rows)
+
+
+def _random_subsets(rng, trials: int, pool: int, n: int) -> np.ndarray:
+    """``trials`` uniformly random ``n``-subsets of ``range(pool)``, shape ``(trials, n)``.
+
+    Each row is the ``n`` smallest of ``pool`` uniforms. They are drawn a
+    chunk of rows at a time (``trials x pool`` uniforms would be 480 MB for
+    MNIST at 1000 sets); consecutive row blocks of ``rng.random`` are one
+    stream, so the subsets do not depend on the chunk size.
+    """
+    picks = np.empty((trials, n), dtype=np.intp)
+    for start, stop in _chunks(trials, _rows_per_chunk(pool)):
+        picks[start:stop] = np.argpartition(rng.random((stop - start, pool)), n - 1, axis=1)[:, :n]
+    return picks
 
 
 def _index_row(learner: str, delta: float, before: np.ndarray, after: np.ndarray, risks: np.ndarray) -> dict:
@@ -328,9 +448,10 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
 
     task = polynomial_angle_task(d, kappa, seed=rng)
     w_star = task.w_star
-    X_plus = task.sample(n + 1, rng, trials=trials)  # the last row of each set is the extra point x
-    X_batch = X_plus[:, :n]
-    X_test = task.sample(n_test, rng)
+    # Chunks of sets small enough for their (n + 1) inputs and for the k students w_delta.
+    sets_per_chunk = _rows_per_chunk(max(n + 1, deltas.shape[0]) * d)
+    train = _PolynomialDraw(task, kappa, trials * (n + 1), rng, sets_per_chunk * (n + 1))
+    test = _test_draw(task, kappa, n_test, rng, min(sets_per_chunk, trials) * max(1, deltas.shape[0]))
 
     learners = [
         ("distillation", lambda X: distillation_weights(X, w_star)[None]),
@@ -339,12 +460,34 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     ]
     rows = []
     for name, learner in tqdm(learners, desc="monotonicity (learners)", disable=not progress, leave=False):
-        before_weights = learner(X_batch)  # (k, trials, d)
-        after_weights = learner(X_plus)
-        before = unsigned_angles(before_weights, w_star)
-        after = unsigned_angles(after_weights, w_star)
-        risks = transfer_risks(before_weights, w_star, X_test)
+        before, after, risks = _monotonicity_pass(learner, train, test, n, trials, w_star)
         labels = deltas if name == "delta" else [np.nan]
         for k, delta in enumerate(labels):
             rows.append(_index_row(name, float(delta), before[k], after[k], risks[k]))
     return pd.DataFrame(rows)
+
+
+def _monotonicity_pass(learner, train: _PolynomialDraw, test: _PolynomialDraw, n: int, trials: int, w_star):
+    """Angles (eq. 16) of ``learner`` on ``X`` and on ``[X, x]``, and the risks (eq. 4) of ``w(X)``, by chunks.
+
+    The last row of each set of ``n + 1`` is the extra point ``x``. All the
+    sets are trained on ``X`` first and on ``[X, x]`` after (two passes over
+    the chunks), in the order of one unchunked call, so the randomized
+    learner ``w_delta`` draws its directions ``q`` from ``rng`` exactly as it
+    would for the whole batch: first all sets' ``q`` for ``X``, then all for
+    ``[X, x]``. Each chunk's students are scored on the whole held-out
+    sample (replayed block by block when it is larger than a chunk).
+    """
+    before = after = risks = None
+    for start, stop, rows in train.blocks():
+        X_batch = rows.reshape(-1, n + 1, w_star.shape[0])[:, :n]
+        weights = learner(X_batch)  # (k, chunk, d)
+        if before is None:
+            before, after, risks = (np.empty((weights.shape[0], trials)) for _ in range(3))
+        sets = slice(start // (n + 1), stop // (n + 1))
+        before[:, sets] = unsigned_angles(weights, w_star)
+        risks[:, sets] = _streamed_risks(weights, w_star, test)
+    for start, stop, rows in train.blocks():
+        sets = slice(start // (n + 1), stop // (n + 1))
+        after[:, sets] = unsigned_angles(learner(rows.reshape(-1, n + 1, w_star.shape[0])), w_star)
+    return before, after, risks

@@ -1,11 +1,15 @@
 """Tests for kdbook.deep_linear: balanced starts, Theorem 2's conditions, the induced flow."""
 
+import warnings
+
 import numpy as np
 import pytest
 
 from kdbook.deep_linear import (
     balance_gaps,
+    balanced_init_threshold,
     balanced_initialization,
+    balanced_limit_distance,
     check_initial_conditions,
     end_to_end,
     end_to_end_flow,
@@ -156,3 +160,64 @@ def test_bad_input():
         end_to_end_flow(X, y[:3], np.ones(6), 2, [0.0, 1.0])
     with pytest.raises(ValueError, match="y"):
         end_to_end_velocity(good, X, y + 2)
+
+
+def _old_init_norm_bound(a, eps, depth):  # the formula before log space (raises OverflowError off its range)
+    inner = eps**2 * a ** (-2.0 / depth) + a ** (2.0 - 2.0 / depth)
+    return float(min(a, eps**depth * inner ** (-depth / 2.0)))
+
+
+def _old_balanced_init_threshold(a, eps, depth):
+    return float(eps**depth * (a**2 + eps**2) ** (-(depth - 1) / 2.0))
+
+
+GRID = [(a, eps, depth) for a in (1e-30, 1e-6, 0.3, 1.0, 7.0, 1e6, 1e30) for eps in (1e-8, 1e-3, 0.5, 1.0, 10.0, 1e5)
+        for depth in (1, 2, 3, 5, 10, 40)]
+
+
+@pytest.mark.parametrize(("new", "old"), [(init_norm_bound, _old_init_norm_bound),
+                                          (balanced_init_threshold, _old_balanced_init_threshold)])
+def test_log_space_bounds_keep_the_old_values(new, old):
+    compared = 0
+    for a, eps, depth in GRID:
+        try:
+            expected = old(a, eps, depth)
+        except (OverflowError, ZeroDivisionError):
+            continue
+        if np.isfinite(expected) and expected > 1e-300:  # the old formula is exact here, not underflowed
+            assert new(a, eps, depth) == pytest.approx(expected, rel=1e-12), (a, eps, depth)
+            compared += 1
+    assert compared > 150
+
+
+@pytest.mark.parametrize(("a", "eps", "depth"), [
+    (1e300, 1e-300, 2), (1e-300, 1e300, 3), (1e300, 1e300, 1000), (1e-300, 1e-300, 10**6), (1.0, 1e-3, 200),
+    (1e200, 1e-5, 7), (5.0, 1e250, 50), (1e-200, 1.0, 10**5),
+])
+def test_bounds_never_raise_at_extreme_inputs(a, eps, depth):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings either
+        bound, threshold = init_norm_bound(a, eps, depth), balanced_init_threshold(a, eps, depth)
+    assert 0.0 <= bound <= a and np.isfinite(bound)
+    assert 0.0 <= threshold <= eps * (1 + 1e-10) and np.isfinite(threshold)
+    assert bound <= threshold * (1 + 1e-10)  # (11) is the threshold times ||w_hat|| / hypot(||w_hat||, eps)
+
+
+def test_bounds_at_known_extremes():
+    # eps^N underflows but the bound is representable: N = 200, eps = 1e-3, ||w_hat|| = 1 gives
+    # 1e-600 / (1e-6 + 1)^100, below float64 -> 0.0; N = 50, eps = 1e-6 gives 1e-300 (representable).
+    assert init_norm_bound(1.0, 1e-3, 200) == 0.0
+    assert init_norm_bound(1.0, 1e-6, 50) == pytest.approx(1e-300 * (1 + 1e-12) ** -25, rel=1e-10)
+    # A huge ||w_hat||: the bound is eps^N ||w_hat||^(1-N) (1 + ...) (old formula: OverflowError).
+    assert balanced_init_threshold(1e200, 1e-2, 3) == 0.0  # 1e-6 / 1e400: below float64
+    assert balanced_init_threshold(1e200, 1.0, 2) == pytest.approx(1e-200, rel=1e-12)
+    # A huge epsilon: the bound tends to ||w_hat|| and the threshold to eps.
+    # (Log space costs accuracy here: the logs cancel from about 2760 down to log 3.)
+    assert init_norm_bound(3.0, 1e300, 4) == pytest.approx(3.0, rel=1e-12)
+    assert balanced_init_threshold(3.0, 1e300, 4) == pytest.approx(1e300, rel=1e-12)
+
+
+def test_balanced_limit_distance_with_a_huge_w_hat():
+    # ||w_hat||^2 overflowed before; with N = 1 the limit distance is ||w(0)|| c exactly.
+    assert balanced_limit_distance(1e200, 2.0, 0.5, 1) == pytest.approx(1.0, rel=1e-12)
+    assert np.isfinite(balanced_limit_distance(1e200, 1e-3, 0.5, 3))

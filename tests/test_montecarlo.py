@@ -170,3 +170,40 @@ def test_projection_weights_bad_input():
         montecarlo.projection_weights(X[0], np.ones(6), [2])
     with pytest.raises(ValueError):
         montecarlo.default_chunk(0, 5)
+
+
+def test_default_chunk_follows_the_budget(monkeypatch, gaussian_task):
+    assert montecarlo.default_chunk(100, 1000) * 100 * 1000 * 8 <= montecarlo.CHUNK_BYTES
+    default = montecarlo.risk_versus_n(gaussian_task, [2, 6, 30], learners=("distillation", "hard-label"), trials=12,
+                                       n_test=400, seed=4, hard_label_steps=30)
+    monkeypatch.setattr(montecarlo, "CHUNK_BYTES", 1000)  # one trial per chunk, students evaluated per chunk
+    monkeypatch.setattr(montecarlo, "TEST_BYTES", 8 * 20 * 7)  # held-out inputs in blocks of 7, replayed
+    assert montecarlo.default_chunk(6, 20) == 1
+    tiny = montecarlo.risk_versus_n(gaussian_task, [2, 6, 30], learners=("distillation", "hard-label"), trials=12,
+                                    n_test=400, seed=4, hard_label_steps=30)
+    # The Gaussian sampler draws row by row, so its numbers do not depend on the chunks.
+    pd.testing.assert_frame_equal(default, tiny, check_exact=True)
+
+
+def test_n_at_least_d_draws_nothing_for_distillation(gaussian_task):
+    class Refusing:  # a task whose sampler must not be called
+        w_star, p, d = gaussian_task.w_star, gaussian_task.p, gaussian_task.d
+
+        def sample(self, *args, **kwargs):
+            raise AssertionError("sampled although eq. (6) settles every risk")
+
+    table = montecarlo.risk_versus_n(Refusing(), [20, 25, 10**4], trials=1000, n_test=10**6, seed=0)
+    assert (table["risk"] == 0).all() and (table["risk_se"] == 0).all() and (table["bound"] == 0).all()
+
+
+def test_held_out_blocks_are_a_replayable_sequence_of_calls(monkeypatch):
+    task = tasks.polynomial_angle_task(6, 1.0, seed=0)
+    whole = montecarlo._HeldOut(task, 20, np.random.default_rng(3))
+    assert len(whole.sizes) == 1 and np.array_equal(next(whole.blocks()), task.sample(20, 3))
+    monkeypatch.setattr(montecarlo, "TEST_BYTES", 8 * 6 * 8)  # 8 rows per block: 8 + 8 + 4
+    held_out = montecarlo._HeldOut(task, 20, np.random.default_rng(3))
+    assert held_out.sizes == [8, 8, 4]
+    rng = np.random.default_rng(3)
+    expected = np.concatenate([task.sample(size, rng) for size in (8, 8, 4)])
+    for _ in range(2):
+        np.testing.assert_array_equal(np.concatenate(list(held_out.blocks())), expected)
