@@ -22,7 +22,7 @@ time. Calls that take more than a couple of seconds show a ``tqdm`` progress
 bar, silenced with ``progress=False``.
 
 Memory is bounded: transfer sets, held-out inputs and stacks of students are
-processed in chunks of at most about :data:`CHUNK_BYTES` each, so the paper's
+processed in chunks of at most about ``CHUNK_BYTES`` each, so the paper's
 ``d = 10^4`` fits in about 1.5 GB (``benchmarks/bench_memory.py`` measures
 it). The chunks do not change the numbers: the inputs of the
 kappa-polynomial task are built from exactly the random numbers one call of
@@ -74,7 +74,7 @@ CHUNK_BYTES = 128 * 2**20
 
 
 def _rows_per_chunk(entries_per_row: int) -> int:
-    """Rows of ``entries_per_row`` float64 numbers that fit in :data:`CHUNK_BYTES` (at least 1)."""
+    """Rows of ``entries_per_row`` float64 numbers that fit in ``CHUNK_BYTES`` (at least 1)."""
     return max(1, CHUNK_BYTES // (8 * max(1, entries_per_row)))
 
 

@@ -29,8 +29,8 @@ How the simulation is organised (and why it is fast):
   no sample is drawn for it and its risk is exactly 0; when that settles
   every requested risk, not even the held-out sample is drawn.
 * **Chunks.** Trials are processed in chunks so that a ``(chunk, n_max, d)``
-  stack stays below :data:`CHUNK_BYTES` (64 MB), and the held-out sample is
-  kept whole only up to :data:`TEST_BYTES` (256 MB; ``n_test d`` floats, so
+  stack stays below ``CHUNK_BYTES`` (64 MB), and the held-out sample is
+  kept whole only up to ``TEST_BYTES`` (256 MB; ``n_test d`` floats, so
   ``n_test = 10^4`` at ``d <= 3355``) and otherwise drawn in blocks and
   replayed (:class:`_HeldOut`), which keeps the paper's ``d = 10^4`` within
   about 1.5 GB. The task's sampler is opaque, so each chunk (and block) is
@@ -183,7 +183,7 @@ def nested_angles(X_batch, w_star) -> np.ndarray:
 
 
 def default_chunk(n_max: int, d: int) -> int:
-    """Trials per chunk so that a ``(chunk, n_max, d)`` float64 stack stays below :data:`CHUNK_BYTES`."""
+    """Trials per chunk so that a ``(chunk, n_max, d)`` float64 stack stays below ``CHUNK_BYTES``."""
     n_max = as_int(n_max, "n_max", minimum=1)
     d = as_int(d, "d", minimum=1)
     return max(1, CHUNK_BYTES // (8 * n_max * d))
@@ -211,11 +211,11 @@ def _check_learners(learners) -> tuple[str, ...]:
 
 
 class _HeldOut:
-    """The held-out inputs of :func:`risk_versus_n`, at most :data:`TEST_BYTES` of them in memory.
+    """The held-out inputs of :func:`risk_versus_n`, at most ``TEST_BYTES`` of them in memory.
 
     A sample that fits is one call ``task.sample(n_test, rng)``, kept whole
     (the numbers of earlier versions). A larger one is defined as consecutive
-    calls of at most :data:`TEST_BYTES` each from ``rng`` and replayed from a
+    calls of at most ``TEST_BYTES`` each from ``rng`` and replayed from a
     copy of it whenever students are evaluated: the task's sampler is opaque,
     so a call cannot be split, but a sequence of calls can be repeated.
     """
@@ -326,7 +326,7 @@ def risk_versus_n(
     seed : int or numpy.random.Generator, default 0
     chunk : int >= 1, optional
         Trials processed together; default :func:`default_chunk` (at most
-        :data:`CHUNK_BYTES`, 64 MB, per stack). The numbers depend on ``seed``
+        ``CHUNK_BYTES``, 64 MB, per stack). The numbers depend on ``seed``
         and, for tasks whose sampler does not draw row by row (the angle
         tasks), on ``chunk``.
     hard_label_steps : int >= 1, default 300

@@ -172,8 +172,8 @@ def train_student(
     steps : int >= 1, optional
         Run exactly this many steps (iterations), recording each: the
         dynamics. Default ``None``: stop as soon as the gap is below ``tol``,
-        after at most :data:`DEFAULT_STEPS` gradient steps (per depth) or
-        :data:`DEFAULT_ITERATIONS`, and warn if ``tol`` was not reached.
+        after at most ``DEFAULT_STEPS`` gradient steps (per depth) or
+        ``DEFAULT_ITERATIONS``, and warn if ``tol`` was not reached.
     tol : float in (0, 1), default 1e-8, or None
         The stopping test (see :attr:`TrainedStudent.gap`): the relative
         distance to the closed-form limit ``w_hat + (I - P_X) w(0)`` for
@@ -203,10 +203,10 @@ def train_student(
         ``w(0) + span(X)`` for ``N = 1`` and so reach Theorem 1's limit.
         ``"auto"``: for ``N = 1`` with ``steps=None``, L-BFGS-B, finished by
         Newton steps if it has not reached ``tol`` after
-        :data:`AUTO_LBFGSB_ITERATIONS` iterations (``n`` close to ``d``); for
+        ``AUTO_LBFGSB_ITERATIONS`` iterations (``n`` close to ``d``); for
         ``N = 1`` with ``steps`` given, gradient descent finished by up to
-        :data:`AUTO_NEWTON_STEPS` Newton steps if it ends farther than
-        :data:`AUTO_TOLERANCE` from its limit; for ``N >= 2``, gradient descent.
+        ``AUTO_NEWTON_STEPS`` Newton steps if it ends farther than
+        ``AUTO_TOLERANCE`` from its limit; for ``N >= 2``, gradient descent.
     callback : callable, optional
         ``callback(step, steps)`` every ``callback_every`` steps and at the end.
     callback_every : int >= 1
