@@ -61,7 +61,8 @@ def test_keys_alt_and_html_contract():
     assert ex.frames["slope=0.5|offset=1.0"].alt == "A line of slope 0.5 and offset 1.0"
     page = ex._repr_html_()
     assert page == ex._repr_mimebundle_()["text/html"]
-    assert '<figure class="kd-explorable" data-kd-name="line-demo">' in page
+    assert f'<figure class="kd-explorable" data-kd-name="line-demo" data-kd-seconds="{ex.render_seconds:.2f}">' in page
+    assert ex.render_seconds > 0
     inputs = re.findall(r"<input [^>]*>", page)
     assert len(inputs) == 2
     slope, offset = inputs

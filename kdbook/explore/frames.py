@@ -418,7 +418,8 @@ def _html(ex: StaticExplorable) -> str:
     }
     data = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
     return (
-        f'<figure class="kd-explorable" data-kd-name="{ex.name}">{_STYLE}'
+        # data-kd-seconds: the build time spent drawing the frames (benchmarks/bench_pages.py sums it).
+        f'<figure class="kd-explorable" data-kd-name="{ex.name}" data-kd-seconds="{ex.render_seconds:.2f}">{_STYLE}'
         f'<div class="kd-controls">{"".join(rows)}</div>'
         f'<img class="kd-frame" data-kd-key="{esc(ex.initial_key)}" alt="{esc(first.alt)}" '
         f'width="{width}" height="{height}" src="{first.src}">'
