@@ -31,6 +31,7 @@ from scipy.integrate import solve_ivp
 from ._validation import as_data_matrix, as_float, as_float_array, as_generator, as_int, as_nonzero_vector, as_vector
 from .losses import loss_gradient, normalized_cross_entropy, soft_labels
 from .students import Trajectory, distillation_solution
+from .students._dynamics import _labels
 
 __all__ = [
     "balanced_initialization", "end_to_end", "balance_gaps", "init_norm_bound", "InitialConditions",
@@ -375,12 +376,7 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
     -------
     kdbook.students.Trajectory
     """
-    X = as_data_matrix(X, "X")
-    y = as_vector(y, "y")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one label per row of X (n = {X.shape[0]}), got {y.shape[0]}")
-    if np.any((y < 0) | (y > 1)):
-        raise ValueError("y must contain probabilities in [0, 1]")
+    X, y = _labels(X, y)
     w0 = as_vector(w0, "w0")
     if w0.shape[0] != X.shape[1]:
         raise ValueError(f"w0 must have shape ({X.shape[1]},) to match X, got {w0.shape}")

@@ -23,7 +23,6 @@ The code lives in private modules (``_closed_form``, ``_dynamics``,
 
 from ._closed_form import (
     GRAM_CONDITION_LIMIT,  # noqa: F401 (a setting, importable as before)
-    _span_basis,  # noqa: F401 (a setting, importable as before)
     distillation_solution,
     distillation_solutions,
     project_onto_spans,

@@ -30,6 +30,7 @@ class _Run:
     callback_every: int = 100
     total: int = 0  # the step count a progress bar shows
     history: dict = field(default_factory=lambda: {"step": [], "loss": [], "distance": [], "orthogonal": []})
+    _gradient_at_zero: float | None = field(default=None, repr=False)  # ||grad L^1(0)||, the deep test's scale
 
     def record(self, loss: float, w: np.ndarray) -> None:
         h = self.history
@@ -56,9 +57,10 @@ class _Run:
         if self.limit is not None:
             return float(np.linalg.norm(w - self.limit) / max(np.linalg.norm(self.limit), 1e-300))
         n = self.X.shape[0]
+        if self._gradient_at_zero is None:
+            self._gradient_at_zero = max(float(np.linalg.norm(self.X.T @ (0.5 - self.y) / n)), 1e-300)
         gradient = self.X.T @ (expit(self.X @ w) - self.y) / n
-        at_zero = self.X.T @ (0.5 - self.y) / n
-        return float(np.linalg.norm(gradient) / max(np.linalg.norm(at_zero), 1e-300))
+        return float(np.linalg.norm(gradient) / self._gradient_at_zero)
 
     def done(self, w: np.ndarray) -> bool:
         return self.tol is not None and self.gap(w) <= self.tol

@@ -10,7 +10,7 @@ cannot get there, so it never hands back a silently wrong student.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -351,8 +351,7 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
     threshold = AUTO_TOLERANCE if steps_given is not None else run.tol
     if run.gap(w) <= threshold:
         return optimizer
-    stop = run.tol
-    run.tol = (AUTO_TOLERANCE * 1e-3) if steps_given is not None else stop
-    run_newton(run, AUTO_NEWTON_STEPS, _span_basis(run.X))
-    run.tol = stop
+    # Same history and factors, its own stopping tolerance.
+    finish = replace(run, tol=AUTO_TOLERANCE * 1e-3 if steps_given is not None else run.tol)
+    run_newton(finish, AUTO_NEWTON_STEPS, _span_basis(run.X))
     return optimizer + "+newton"
