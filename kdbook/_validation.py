@@ -44,7 +44,7 @@ def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be an array of numbers, got booleans")
     try:
         # Contiguous float64: negative-stride views (X[::-1]) then pass torch.from_numpy too.
-        array = np.ascontiguousarray(raw, dtype=np.float64)
+        array = np.asarray(raw, dtype=np.float64, order="C")  # ascontiguousarray would make scalars 1-D
     except (TypeError, ValueError) as err:
         raise TypeError(f"{name} must be an array of numbers: {err}") from None
     if ndim is not None and array.ndim != ndim:

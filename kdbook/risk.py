@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from ._validation import as_data_matrix, as_float, as_int, as_nonzero_vector, as_vector, check_same_dimension
+from ._params import Array, Boolean, Function, Integer, Real, validate_params
 
 __all__ = [
     "angle",
@@ -46,6 +46,7 @@ HALF_PI = np.pi / 2
 Z95 = 1.959963984540054
 
 
+@validate_params(u=Array("d", nonzero=True), v=Array("d", nonzero=True), signed=Boolean())
 def angle(u, v, signed: bool = False) -> float:
     """The angle between two non-zero vectors, in radians.
 
@@ -53,9 +54,6 @@ def angle(u, v, signed: bool = False) -> float:
     in ``[0, pi/2]``, eq. (16); ``signed=True`` gives
     ``alpha(u, v) = arccos(u^T v / (||u|| ||v||))`` in ``[0, pi]``, eq. (28).
     """
-    u = as_nonzero_vector(u, "u")
-    v = as_nonzero_vector(v, "v")
-    check_same_dimension(u, v, "u", "v")
     # Normalize first so huge or tiny norms cannot overflow the product (and
     # divide by the largest entry before taking norms, which could overflow too).
     u = u / np.max(np.abs(u))
@@ -66,6 +64,7 @@ def angle(u, v, signed: bool = False) -> float:
     return float(np.arccos(np.clip(cosine, -1.0, 1.0)))
 
 
+@validate_params(w=Array("d"), w_star=Array("d", nonzero=True), X_test=Array("m", "d"))
 def transfer_risk(w, w_star, X_test) -> float:
     """The transfer risk of eq. (4), estimated on held-out inputs.
 
@@ -86,13 +85,10 @@ def transfer_risk(w, w_star, X_test) -> float:
     -------
     float in ``[0, 1]``.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    w = as_vector(w, "w")
-    check_same_dimension(w, w_star, "w", "w_star")
-    X_test = as_data_matrix(X_test, "X_test", d=w_star.shape[0])
     return float(np.mean((X_test @ w >= 0) != (X_test @ w_star >= 0)))
 
 
+@validate_params(w=Array("d", nonzero=True), w_star=Array("d", nonzero=True))
 def gaussian_transfer_risk(w, w_star) -> float:
     """Exact transfer risk for ``x ~ N(0, I_d)``: ``alpha(w, w_*) / pi`` (eq. 28).
 
@@ -103,6 +99,7 @@ def gaussian_transfer_risk(w, w_star) -> float:
     return angle(w, w_star, signed=True) / np.pi
 
 
+@validate_params(risks=Array("trials", low=0.0, high=1.0))
 def risk_summary(risks) -> dict:
     """Mean, standard error and a normal 95% interval of per-transfer-set risks.
 
@@ -118,11 +115,6 @@ def risk_summary(risks) -> dict:
     clipped to ``[0, 1]``) and ``trials``. The rows of every Monte Carlo
     table in the book are built from it.
     """
-    risks = np.asarray(risks, dtype=np.float64)
-    if risks.ndim != 1 or risks.size == 0:
-        raise ValueError(f"risks must be a non-empty 1-D array, got shape {risks.shape}")
-    if not np.all(np.isfinite(risks)) or np.any((risks < 0) | (risks > 1)):
-        raise ValueError("risks must be finite values in [0, 1]")
     trials = risks.shape[0]
     mean = float(np.mean(risks))
     se = float(np.std(risks, ddof=1) / np.sqrt(trials)) if trials > 1 else float("nan")
@@ -164,6 +156,7 @@ def _evaluate_p(p: Callable, theta: np.ndarray) -> np.ndarray:
     return np.clip(values, 0.0, 1.0)
 
 
+@validate_params(p=Function(), n=Integer(1), d=Integer(1, optional=True), tight=Boolean(), grid=Integer(3))
 def theorem3_bound(p: Callable, n: int, d: int | None = None, *, tight: bool = False, grid: int = 2049) -> Bound:
     """The transfer-risk bound of Theorem 3, minimized over ``beta``.
 
@@ -192,14 +185,8 @@ def theorem3_bound(p: Callable, n: int, d: int | None = None, *, tight: bool = F
     Bound
         A float (the bound) with attribute ``beta`` (the minimizer).
     """
-    if not callable(p):
-        raise TypeError("p must be a callable p(theta)")
-    n = as_int(n, "n", minimum=1)
-    grid = as_int(grid, "grid", minimum=3)
-    if d is not None:
-        d = as_int(d, "d", minimum=1)
-        if n >= d:
-            return Bound(0.0, np.nan)
+    if d is not None and n >= d:
+        return Bound(0.0, np.nan)
 
     def objective(beta):
         beta = np.asarray(beta, dtype=np.float64)
@@ -220,6 +207,7 @@ def theorem3_bound(p: Callable, n: int, d: int | None = None, *, tight: bool = F
     return Bound(min(float(values[best]), 1.0), float(betas[best]))
 
 
+@validate_params(gamma=Real(0.0, 1.0), n=Integer(1))
 def corollary1_bound(gamma: float, n: int) -> float:
     """Corollary 1 (margin case), eq. (20): ``gamma^n``.
 
@@ -231,11 +219,10 @@ def corollary1_bound(gamma: float, n: int) -> float:
     gamma : float in [0, 1]
     n : int >= 1
     """
-    gamma = as_float(gamma, "gamma", minimum=0.0, maximum=1.0)
-    n = as_int(n, "n", minimum=1)
     return float(gamma**n)
 
 
+@validate_params(kappa=Real(0.0), n=Integer(1), c=Real(0.0, low_open=True))
 def corollary2_bound(kappa: float, n: int, c: float = 1.0) -> float:
     """Corollary 2 (polynomial case), eq. (21): ``c (1 + (log n)^kappa) / n^kappa``.
 
@@ -247,9 +234,6 @@ def corollary2_bound(kappa: float, n: int, c: float = 1.0) -> float:
     n : int >= 1
     c : float > 0, default 1.0
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0)
-    n = as_int(n, "n", minimum=1)
-    c = as_float(c, "c", minimum=0.0, strict_minimum=True)
     # Log space: at kappa=200, n=100 the power n**kappa overflows a float.
     if n == 1:  # log n = 0, and 0**0 = 1 by convention
         return float(c * (2.0 if kappa == 0 else 1.0))
@@ -258,13 +242,11 @@ def corollary2_bound(kappa: float, n: int, c: float = 1.0) -> float:
     return float(c * math.exp(log_value))  # underflows to 0.0 only below 1e-308
 
 
-def _check_beta(beta, name: str = "beta") -> float:
-    beta = as_float(beta, name, minimum=0.0)
-    if beta > HALF_PI * (1 + 1e-12):
-        raise ValueError(f"{name} must lie in [0, pi/2], got {beta}")
-    return min(beta, HALF_PI)
+#: ``beta`` in ``[0, pi/2]``, with rounding slack so that ``np.pi / 2`` itself passes.
+BETA = Real(0.0, HALF_PI * (1 + 1e-12))
 
 
+@validate_params(p=Function(), n=Integer(1), beta=BETA)
 def theorem3_terms(p: Callable, n: int, beta) -> tuple[float, float]:
     """The two terms of eq. (19) at one ``beta``: ``(p(beta), p(pi/2 - beta)^n)``.
 
@@ -278,15 +260,13 @@ def theorem3_terms(p: Callable, n: int, beta) -> tuple[float, float]:
     n : int >= 1
     beta : float in [0, pi/2]
     """
-    if not callable(p):
-        raise TypeError("p must be a callable p(theta)")
-    n = as_int(n, "n", minimum=1)
-    beta = _check_beta(beta)
+    beta = min(beta, HALF_PI)
     first = float(_evaluate_p(p, np.array([beta]))[0])
     second = float(_evaluate_p(p, np.array([HALF_PI - beta]))[0]) ** n
     return first, second
 
 
+@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True))
 def lemma1_cosines(X, w_star) -> tuple[np.ndarray, np.ndarray]:
     """``cos alpha_bar(w_*, w_hat(X[:k]))`` for every prefix ``k``, in the two forms of eqs. (25)-(26).
 
@@ -306,8 +286,6 @@ def lemma1_cosines(X, w_star) -> tuple[np.ndarray, np.ndarray]:
     -------
     (cos25, cos26) : two ndarrays of shape (n,)
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
     n, d = X.shape
     if n > d:
         raise ValueError(f"X must have n <= d rows for the QR argument of Lemma 1, got n={n}, d={d}")
@@ -323,6 +301,7 @@ def lemma1_cosines(X, w_star) -> tuple[np.ndarray, np.ndarray]:
     return cos25, cos26
 
 
+@validate_params(epsilon=Real(0.0), w_hat_norm=Real(0.0, low_open=True))
 def angle_perturbation_bound(epsilon, w_hat_norm) -> float:
     """Largest angle between ``w`` and ``w_hat`` when ``||w - w_hat|| <= epsilon < ||w_hat||``.
 
@@ -337,13 +316,12 @@ def angle_perturbation_bound(epsilon, w_hat_norm) -> float:
     epsilon : float >= 0
     w_hat_norm : float > epsilon
     """
-    epsilon = as_float(epsilon, "epsilon", minimum=0.0)
-    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
     if epsilon >= w_hat_norm:
         raise ValueError(f"epsilon must be < w_hat_norm (got {epsilon} >= {w_hat_norm}); otherwise w may be 0")
     return float(np.arcsin(epsilon / w_hat_norm))
 
 
+@validate_params(beta=BETA, rho=Real(0.0, 1.0, high_open=True))
 def approximation_slack(beta, rho) -> float:
     """The angle ``eta(beta)`` lost by an ``epsilon``-close student in the approximate Theorem 3.
 
@@ -357,15 +335,14 @@ def approximation_slack(beta, rho) -> float:
     beta : float in [0, pi/2]
     rho : float in [0, 1)
     """
-    beta = _check_beta(beta)
-    rho = as_float(rho, "rho", minimum=0.0, maximum=1.0)
-    if rho == 1.0:
-        raise ValueError("rho = epsilon / ||w_*|| must be < 1")
+    beta = min(beta, HALF_PI)
     if np.cos(beta) < rho:
         return float("inf")
     return float(0.5 * (np.arccos(np.clip(np.cos(beta) - 2.0 * rho, -1.0, 1.0)) - beta))
 
 
+@validate_params(p=Function(), n=Integer(1), rho=Real(0.0, 1.0, high_open=True), d=Integer(1, optional=True),
+                 tight=Boolean(), grid=Integer(3))
 def approximate_theorem3_bound(
     p: Callable, n: int, rho, d: int | None = None, *, tight: bool = False, grid: int = 4097
 ) -> Bound:
@@ -396,19 +373,10 @@ def approximate_theorem3_bound(
     Bound
         A float with attribute ``beta`` (the minimizing ``beta`` on the grid).
     """
-    if not callable(p):
-        raise TypeError("p must be a callable p(theta)")
-    n = as_int(n, "n", minimum=1)
-    rho = as_float(rho, "rho", minimum=0.0, maximum=1.0)
-    if rho == 1.0:
-        raise ValueError("rho = epsilon / ||w_*|| must be < 1")
-    grid = as_int(grid, "grid", minimum=3)
-    if d is not None:
-        d = as_int(d, "d", minimum=1)
-        if n >= d:
-            if rho == 0.0:
-                return Bound(0.0, np.nan)
-            return Bound(float(_evaluate_p(p, np.array([np.arccos(rho)]))[0]), np.nan)
+    if d is not None and n >= d:
+        if rho == 0.0:
+            return Bound(0.0, np.nan)
+        return Bound(float(_evaluate_p(p, np.array([np.arccos(rho)]))[0]), np.nan)
     betas = np.linspace(0.0, float(np.arccos(rho)), grid)
     etas = 0.5 * (np.arccos(np.clip(np.cos(betas) - 2.0 * rho, -1.0, 1.0)) - betas)
     good = np.clip(HALF_PI - betas - etas, 0.0, HALF_PI)

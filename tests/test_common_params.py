@@ -1,0 +1,264 @@
+"""One bad-input test over every public function, in scikit-learn's common-check style.
+
+Every function in a public module's ``__all__`` declares its parameters with
+:func:`kdbook._params.validate_params`. From those declarations this file
+builds a valid call (arrays whose named axes agree, numbers inside their
+intervals) and then spoils one argument at a time: wrong ndim, a mismatched
+``d``, empty, NaN, inf, all zeros, out of range, wrong type, ``None``. Each
+spoiled call must raise ``ValueError`` or ``TypeError`` *naming the spoiled
+parameter*, which fails if the function checks the wrong thing, checks
+nothing, or reports an inner helper's name. No function body runs: the
+checks come first, so the whole battery takes seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kdbook
+from kdbook._params import (
+    Anything,
+    Array,
+    Boolean,
+    Function,
+    Instance,
+    Integer,
+    Options,
+    Real,
+    Seed,
+    declared_params,
+)
+
+#: Axis lengths for the valid call; distinct, so a swapped axis is noticed.
+AXIS_SIZES = {"d": 3, "n": 5, "trials": 2, "m": 6, "k": 4, "classes": 2}
+
+
+def _public_modules():
+    names = ["kdbook"] + [
+        info.name
+        for info in pkgutil.walk_packages(kdbook.__path__, "kdbook.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+    ]
+    return [importlib.import_module(name) for name in sorted(names)]
+
+
+def _public_objects():
+    seen, found = set(), []
+    for module in _public_modules():
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if callable(obj) and id(obj) not in seen:
+                seen.add(id(obj))
+                found.append((f"{obj.__module__}.{name}", obj))
+    return found
+
+
+PUBLIC = _public_objects()
+FUNCTIONS = [(label, obj) for label, obj in PUBLIC if not inspect.isclass(obj)]
+
+
+def test_the_walk_finds_the_library():
+    assert len(FUNCTIONS) > 150
+    assert any(label.endswith(".train_student") for label, _ in FUNCTIONS)
+
+
+@pytest.mark.parametrize("label, func", FUNCTIONS, ids=[label for label, _ in FUNCTIONS])
+def test_every_public_function_declares_every_parameter(label, func):
+    assert declared_params(func) is not None, f"{label} has no @validate_params declaration"
+
+
+@pytest.mark.parametrize("label, func", FUNCTIONS, ids=[label for label, _ in FUNCTIONS])
+def test_declared_defaults_are_valid(label, func):
+    specs = declared_params(func) or {}
+    for name, param in inspect.signature(func).parameters.items():
+        if param.default is not inspect.Parameter.empty and name in specs:
+            specs[name](param.default, name, {})
+
+
+def _instance_example(types):
+    import matplotlib.pyplot as plt
+    import torch
+
+    from kdbook.fidelity import make_mlp
+    from kdbook.tasks import isotropic_gaussian_task
+
+    for kind in types:
+        if kind is Mapping or kind is dict:
+            return {}
+        if kind is str:
+            return "text"
+        if kind is pd.DataFrame:
+            return pd.DataFrame({"x": [1.0]})
+        if issubclass(kind, torch.Tensor):
+            return torch.zeros(AXIS_SIZES["n"], AXIS_SIZES["d"], dtype=torch.float64)
+        if issubclass(kind, torch.nn.Module):
+            return make_mlp(AXIS_SIZES["d"], AXIS_SIZES["classes"], seed=0)
+        if kind.__name__ == "TransferTask":
+            return isotropic_gaussian_task(AXIS_SIZES["d"], seed=0)
+        if kind.__name__ in ("Axes", "Figure"):
+            fig, ax = plt.subplots()
+            plt.close(fig)
+            return ax if kind.__name__ == "Axes" else fig
+        if kind in (tuple, list):
+            return kind()
+    raise AssertionError(f"add an example instance of {types} to tests/test_common_params.py")
+
+
+def _midpoint(low, high):
+    if low is not None and high is not None:
+        return (low + high) / 2
+    if low is not None:
+        return low + 1
+    if high is not None:
+        return high - 1
+    return 0.5
+
+
+def _valid(spec, rng):
+    if isinstance(spec, Array):
+        axes = (AXIS_SIZES["n"],) if spec.axes is None else spec.axes
+        shape = tuple(AXIS_SIZES.get(a, 4) if isinstance(a, str) else (4 if a is None else a) for a in axes)
+        if spec.low is not None or spec.high is not None:
+            low = spec.low if spec.low is not None else spec.high - 2
+            high = spec.high if spec.high is not None else spec.low + 2
+            values = rng.uniform(low + 0.25 * (high - low), high - 0.25 * (high - low), size=shape)
+        else:
+            values = rng.standard_normal(shape)
+        if spec.increasing:
+            values = np.sort(values.ravel()).reshape(shape)
+        return values
+    if isinstance(spec, Integer):
+        value = 1 if spec.low is None else max(spec.low, 1)
+        return value if spec.high is None else min(value, spec.high)
+    if isinstance(spec, Real):
+        return _midpoint(spec.low, spec.high)
+    if isinstance(spec, Seed):
+        return 0
+    if isinstance(spec, Boolean):
+        return False
+    if isinstance(spec, Options):
+        return spec.choices[0]
+    if isinstance(spec, Instance):
+        return _instance_example(spec.types)
+    if isinstance(spec, Function):
+        return lambda *args, **kwargs: None
+    if isinstance(spec, Anything):
+        return 0
+    raise AssertionError(f"no valid example for {spec!r}")
+
+
+def _bad_arrays(spec, name, valid, specs):
+    yield "a string", "not an array"
+    yield "complex", valid.astype(complex) + 1j
+    yield "booleans", np.ones(valid.shape, dtype=bool)
+    yield "nan", np.where(np.arange(valid.size).reshape(valid.shape) == 0, np.nan, valid)
+    yield "inf", np.where(np.arange(valid.size).reshape(valid.shape) == 0, np.inf, valid)
+    if spec.axes is None:
+        yield "empty", np.zeros((0,))
+        return
+    yield "one more axis", valid[..., None]
+    yield "empty", np.zeros((0,) + valid.shape[1:])
+    if valid.ndim > 1:
+        yield "one axis fewer", valid[0]
+    else:
+        yield "a scalar", float(valid[0])
+    for axis, label in enumerate(spec.axes):
+        shared = any(
+            isinstance(other, Array) and other.axes and label in other.axes
+            for other_name, other in specs.items()
+            if other_name != name
+        )
+        if isinstance(label, str) and shared:
+            grown = np.concatenate([valid, np.take(valid, [0], axis=axis)], axis=axis)
+            yield f"mismatched {label}", grown
+    if spec.nonzero:
+        yield "all zeros", np.zeros(valid.shape)
+    if spec.low is not None:
+        yield "below its range", np.full(valid.shape, spec.low - 1.0)
+    if spec.high is not None:
+        yield "above its range", np.full(valid.shape, spec.high + 1.0)
+    if spec.increasing and valid.size > 1:
+        yield "not increasing", valid[::-1].copy()
+
+
+def _bad_values(spec, name, valid, specs):
+    if not spec.optional and not isinstance(spec, Anything):
+        yield "None", None
+    if isinstance(spec, Array):
+        yield from _bad_arrays(spec, name, valid, specs)
+    elif isinstance(spec, (Integer, Real)):
+        yield "a string", "1"
+        yield "a bool", True
+        if isinstance(spec, Integer):
+            yield "a fraction", 1.5
+        else:
+            yield "nan", float("nan")
+            yield "inf", float("inf")
+        if spec.low is not None:
+            yield "below its range", spec.low - 1
+            if getattr(spec, "low_open", False):
+                yield "at its open end", spec.low
+        if spec.high is not None:
+            yield "above its range", spec.high + 1
+            if getattr(spec, "high_open", False):
+                yield "at its open end", spec.high
+    elif isinstance(spec, Seed):
+        yield "negative", -1
+        yield "a fraction", 1.5
+        yield "a string", "0"
+    elif isinstance(spec, Boolean):
+        yield "an int", 1
+        yield "a string", "yes"
+    elif isinstance(spec, Options):
+        yield "not an option", "no-such-option"
+    elif isinstance(spec, Instance):
+        yield "a plain object", object()
+    elif isinstance(spec, Function):
+        yield "a number", 3
+
+
+def _cases():
+    cases = []
+    for label, func in FUNCTIONS:
+        specs = declared_params(func) or {}
+        rng = np.random.default_rng(0)
+        valid = {name: _valid(spec, rng) for name, spec in specs.items()}
+        for name, spec in specs.items():
+            for what, bad in _bad_values(spec, name, valid[name], specs):
+                cases.append(pytest.param(func, valid, name, bad, id=f"{label}-{name}-{what}"))
+    return cases
+
+
+@pytest.mark.parametrize("func, valid, name, bad", _cases())
+def test_bad_input_raises_an_error_naming_the_parameter(func, valid, name, bad):
+    arguments = dict(valid, **{name: bad})
+    positional = [
+        p.name
+        for p in inspect.signature(func).parameters.values()
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY
+    ]
+    args = [arguments.pop(p) for p in positional]
+    with pytest.raises((ValueError, TypeError)) as caught:
+        func(*args, **arguments)
+    assert re.search(rf"\b{re.escape(name)}\b", str(caught.value)), (
+        f"the error does not name {name!r}: {caught.value}"
+    )
+
+
+def test_the_valid_call_passes_validation():
+    """The battery would prove nothing if the valid call itself were refused."""
+    for _label, func in FUNCTIONS:
+        specs = declared_params(func) or {}
+        rng = np.random.default_rng(0)
+        dims: dict = {}
+        for name, spec in specs.items():
+            spec(_valid(spec, rng), name, dims)
+
