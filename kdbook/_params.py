@@ -39,6 +39,7 @@ __all__ = [
     "Seed",
     "Boolean",
     "Options",
+    "OptionList",
     "Instance",
     "Function",
     "Anything",
@@ -145,7 +146,8 @@ class Array(Spec):
     parameters of one call), ints (a fixed length) or ``None`` (free).
     ``Array(...)`` accepts any shape, scalars included. ``low``/``high`` bound
     every entry; ``nonzero`` refuses an all-zero array (a teacher or a
-    direction); ``increasing`` asks for strictly increasing 1-D values.
+    direction); ``increasing`` asks for strictly increasing 1-D values;
+    ``integer`` asks for whole numbers (sizes, labels) and returns ``int64``.
     """
 
     def __init__(
@@ -157,10 +159,12 @@ class Array(Spec):
         low_open: bool = False,
         high_open: bool = False,
         increasing: bool = False,
+        integer: bool = False,
         optional: bool = False,
     ):
         self.axes = None if axes == (Ellipsis,) else axes
         self.nonzero, self.increasing, self.optional = nonzero, increasing, optional
+        self.integer = integer
         self.low, self.high, self.low_open, self.high_open = low, high, low_open, high_open
 
     def shape_text(self) -> str:
@@ -187,6 +191,10 @@ class Array(Spec):
                 _check_range(float(extreme), f"every entry of {name}", *bounds)
         if self.increasing and np.any(np.diff(array.ravel()) <= 0):
             raise ValueError(f"{name} must be strictly increasing")
+        if self.integer:
+            if np.any(array != np.round(array)) or np.any(np.abs(array) > 2**53):
+                raise ValueError(f"{name} must hold whole numbers, got {array.ravel()[:5]}")
+            return array.astype(np.int64)
         return array
 
 
@@ -251,6 +259,26 @@ class Options(Spec):
         if not any(value == c and type(value) is type(c) for c in self.choices):
             raise ValueError(f"{name} must be {self.describe()}, got {value!r}")
         return value
+
+
+class OptionList(Spec):
+    """A non-empty list or tuple of values, each one of ``choices``; returned as a tuple."""
+
+    def __init__(self, *choices, optional: bool = False):
+        self.choices, self.optional = choices, optional
+
+    def describe(self) -> str:
+        return "a non-empty list of " + ", ".join(repr(c) for c in self.choices)
+
+    def check(self, value, name, dims):
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be {self.describe()}, got {type(value).__name__}")
+        if not value:
+            raise ValueError(f"{name} must be {self.describe()}, got an empty {type(value).__name__}")
+        for item in value:
+            if not any(item == c and type(item) is type(c) for c in self.choices):
+                raise ValueError(f"{name} must be {self.describe()}, got {item!r} in it")
+        return tuple(value)
 
 
 class Instance(Spec):

@@ -31,6 +31,7 @@ from kdbook._params import (
     Function,
     Instance,
     Integer,
+    OptionList,
     Options,
     Real,
     Seed,
@@ -109,6 +110,7 @@ def _instance_example(types):
             return ax if kind.__name__ == "Axes" else fig
         if kind in (tuple, list):
             return kind()
+        # Helpers: add examples for further types here, one clause each.
     raise AssertionError(f"add an example instance of {types} to tests/test_common_params.py")
 
 
@@ -132,8 +134,12 @@ def _valid(spec, rng):
             values = rng.uniform(low + 0.25 * (high - low), high - 0.25 * (high - low), size=shape)
         else:
             values = rng.standard_normal(shape)
+        if spec.integer:
+            values = np.round(values) if spec.low is None else np.ceil(values)
         if spec.increasing:
             values = np.sort(values.ravel()).reshape(shape)
+            if spec.integer:
+                values = values + np.arange(values.size).reshape(shape)
         return values
     if isinstance(spec, Integer):
         value = 1 if spec.low is None else max(spec.low, 1)
@@ -146,6 +152,8 @@ def _valid(spec, rng):
         return False
     if isinstance(spec, Options):
         return spec.choices[0]
+    if isinstance(spec, OptionList):
+        return [spec.choices[0]]
     if isinstance(spec, Instance):
         return _instance_example(spec.types)
     if isinstance(spec, Function):
@@ -187,6 +195,8 @@ def _bad_arrays(spec, name, valid, specs):
         yield "above its range", np.full(valid.shape, spec.high + 1.0)
     if spec.increasing and valid.size > 1:
         yield "not increasing", valid[::-1].copy()
+    if spec.integer:
+        yield "fractions", valid + 0.5
 
 
 def _bad_values(spec, name, valid, specs):
@@ -219,6 +229,10 @@ def _bad_values(spec, name, valid, specs):
         yield "a string", "yes"
     elif isinstance(spec, Options):
         yield "not an option", "no-such-option"
+    elif isinstance(spec, OptionList):
+        yield "a bare string", "no-such-option"
+        yield "empty", []
+        yield "with a bad option", [spec.choices[0], "no-such-option"]
     elif isinstance(spec, Instance):
         yield "a plain object", object()
     elif isinstance(spec, Function):
