@@ -34,6 +34,7 @@ from ._validation import as_float_array, as_generator
 
 __all__ = [
     "Array",
+    "ArrayList",
     "Integer",
     "Real",
     "Seed",
@@ -219,6 +220,31 @@ def _check_axis(name: str, axis: int, label, size: int, shape: tuple, dims: dict
             f"{name} has {label} = {size} along axis {axis} (shape {shape}), "
             f"but {owner} has {label} = {expected}{hint}"
         )
+
+
+class ArrayList(Spec):
+    """A non-empty list or tuple of finite float arrays with ``ndim`` axes each (factors of a chain).
+
+    How the elements fit together (a chain of matrix products, say) involves
+    several of them, so the function body checks it.
+    """
+
+    def __init__(self, ndim: int, *, optional: bool = False):
+        self.ndim, self.optional = ndim, optional
+
+    def describe(self) -> str:
+        return f"a non-empty list of {self.ndim}-D arrays"
+
+    def check(self, value, name, dims):
+        if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
+            raise TypeError(f"{name} must be {self.describe()}, got {type(value).__name__}")
+        if not value:
+            raise ValueError(f"{name} must be {self.describe()}, got an empty {type(value).__name__}")
+        items = [as_float_array(item, f"{name}[{j}]") for j, item in enumerate(value)]
+        for j, item in enumerate(items):
+            if item.ndim != self.ndim:
+                raise ValueError(f"{name}[{j}] must have {self.ndim} axes, got shape {item.shape}")
+        return items
 
 
 class Seed(Spec):

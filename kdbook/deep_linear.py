@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ._validation import as_data_matrix, as_float, as_float_array, as_generator, as_int, as_nonzero_vector, as_vector
+from ._params import Array, ArrayList, Boolean, Integer, Real, Seed, validate_params
 from .losses import loss_gradient, normalized_cross_entropy, soft_labels
 from .students import Trajectory, distillation_solution
-from .students._dynamics import _labels
+from .students._dynamics import SOFT_LABELS
 
 __all__ = [
     "balanced_initialization", "end_to_end", "balance_gaps", "init_norm_bound", "InitialConditions",
@@ -40,13 +40,15 @@ __all__ = [
 ]
 
 
-def _as_factors(factors, name: str = "factors") -> list[np.ndarray]:
-    """Validate a chain ``[W_1, ..., W_N]`` whose product is a ``(1, d)`` row."""
-    if isinstance(factors, np.ndarray) or not isinstance(factors, (list, tuple)):
-        raise TypeError(f"{name} must be a list [W_1, ..., W_N] of 2-D arrays")
-    if len(factors) == 0:
-        raise ValueError(f"{name} must hold at least one factor")
-    checked = [as_float_array(f, f"{name}[{j}]", ndim=2) for j, f in enumerate(factors)]
+#: A chain ``[W_1, ..., W_N]`` of 2-D factors (how they fit together is checked by :func:`_chain`).
+FACTORS = ArrayList(2)
+POSITIVE = Real(0.0, low_open=True)
+DEPTH = Integer(1)
+
+
+def _chain(factors: list[np.ndarray], name: str = "factors", d: int | None = None) -> list[np.ndarray]:
+    """Check that validated factors multiply to a ``(1, d)`` row (``d`` the columns of ``W_1``)."""
+    checked = factors
     for j in range(1, len(checked)):
         if checked[j].shape[1] != checked[j - 1].shape[0]:
             raise ValueError(
@@ -55,10 +57,14 @@ def _as_factors(factors, name: str = "factors") -> list[np.ndarray]:
             )
     if checked[-1].shape[0] != 1:
         raise ValueError(f"the last factor W_N must have one row (shape (1, h)), got {checked[-1].shape}")
+    if d is not None and checked[0].shape[1] != d:
+        raise ValueError(f"{name}[0] must have d = {d} columns to match X and w_star, got shape {checked[0].shape}")
     return checked
 
 
-def balanced_initialization(d: int, depth: int, *, norm: float, hidden_width: int, seed, direction=None):
+@validate_params(d=Integer(1), depth=DEPTH, norm=POSITIVE, hidden_width=Integer(1), seed=Seed(),
+                 direction=Array(None, nonzero=True, optional=True))
+def balanced_initialization(d: int, depth: int, *, norm: float, hidden_width: int, seed=0, direction=None):
     """Factors ``[W_1, ..., W_N]`` that satisfy balancedness (13) exactly, with ``||w(0)|| = norm``.
 
     With ``u`` the unit direction of ``w(0)``, ``s = norm^(1/N)`` and random
@@ -88,17 +94,11 @@ def balanced_initialization(d: int, depth: int, *, norm: float, hidden_width: in
     list of ndarray: ``W_1`` of shape ``(h, d)``, ``N - 2`` factors of shape
     ``(h, h)`` and ``W_N`` of shape ``(1, h)``.
     """
-    d = as_int(d, "d", minimum=1)
-    depth = as_int(depth, "depth", minimum=1)
-    norm = as_float(norm, "norm", minimum=0.0, strict_minimum=True)
-    hidden_width = as_int(hidden_width, "hidden_width", minimum=1)
-    rng = as_generator(seed, "seed")
+    rng = seed
     if direction is None:
         direction = rng.standard_normal(d)
-    else:
-        direction = as_nonzero_vector(direction, "direction")
-        if direction.shape[0] != d:
-            raise ValueError(f"direction must have shape ({d},), got {direction.shape}")
+    elif direction.shape[0] != d:
+        raise ValueError(f"direction must have shape (d,) = ({d},), got {direction.shape}")
     u = direction / np.linalg.norm(direction)
     if depth == 1:
         return [norm * u[None, :]]
@@ -112,21 +112,23 @@ def balanced_initialization(d: int, depth: int, *, norm: float, hidden_width: in
     return factors
 
 
+@validate_params(factors=FACTORS)
 def end_to_end(factors) -> np.ndarray:
     """The end-to-end weight vector ``w`` with ``w^T = W_N ... W_1`` (eq. 2), shape ``(d,)``."""
-    factors = _as_factors(factors)
+    factors = _chain(factors)
     row = factors[-1]
     for factor in reversed(factors[:-1]):
         row = row @ factor
     return row[0].copy()
 
 
+@validate_params(factors=FACTORS)
 def balance_gaps(factors) -> np.ndarray:
     """``||W_{j+1}^T W_{j+1} - W_j W_j^T||_F`` for ``j = 1, ..., N-1`` (eq. 13), shape ``(N-1,)``.
 
     All zero means balanced; empty for ``N = 1``.
     """
-    factors = _as_factors(factors)
+    factors = _chain(factors)
     return np.array(
         [np.linalg.norm(factors[j + 1].T @ factors[j + 1] - factors[j] @ factors[j].T) for j in range(len(factors) - 1)]
     )
@@ -140,6 +142,7 @@ def _exp(log_value: float) -> float:
         return math.inf
 
 
+@validate_params(w_hat_norm=POSITIVE, epsilon=POSITIVE, depth=DEPTH)
 def init_norm_bound(w_hat_norm: float, epsilon: float, depth: int) -> float:
     """The right-hand side of eq. (11): how small ``||w(0)||`` must be for accuracy ``epsilon``.
 
@@ -148,9 +151,6 @@ def init_norm_bound(w_hat_norm: float, epsilon: float, depth: int) -> float:
     powers of a large ``||w_hat||`` overflow); the result is 0.0 only when the
     true bound is below the smallest float64, and never above ``||w_hat||``.
     """
-    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
-    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
-    depth = as_int(depth, "depth", minimum=1)
     log_norm, log_eps = math.log(w_hat_norm), math.log(epsilon)
     log_inner = np.logaddexp(2.0 * log_eps - 2.0 * log_norm / depth, (2.0 - 2.0 / depth) * log_norm)
     # Cap in float, not in log space, so that a capped bound is ||w_hat|| exactly. In log space the
@@ -196,6 +196,8 @@ class InitialConditions:
         return self.small and self.better_than_origin and self.balanced
 
 
+@validate_params(factors=FACTORS, X=Array("n", "d"), w_star=Array("d", nonzero=True), epsilon=POSITIVE,
+                 rtol=Real(0.0))
 def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float = 1e-10) -> InitialConditions:
     """Report which of the conditions (11), (12), (13) of Theorem 2 hold for ``factors``.
 
@@ -211,13 +213,7 @@ def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float 
         Balancedness (13) is accepted when every gap is at most
         ``rtol * ||w(0)||^(2/N)`` (the size of ``W_j W_j^T``).
     """
-    factors = _as_factors(factors)
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    if factors[0].shape[1] != w_star.shape[0]:
-        raise ValueError(f"factors[0] must have d = {w_star.shape[0]} columns, got shape {factors[0].shape}")
-    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
-    rtol = as_float(rtol, "rtol", minimum=0.0)
+    factors = _chain(factors, d=w_star.shape[0])
     depth = len(factors)
     w0 = end_to_end(factors)
     y = soft_labels(X, w_star)
@@ -242,16 +238,19 @@ def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float 
     )
 
 
+@validate_params(factors=FACTORS)
 def flip_sign(factors) -> list[np.ndarray]:
     """Negate ``W_N``: the product becomes ``-w(0)`` and balancedness (13) is kept.
 
     ``(-W_N)^T (-W_N) = W_N^T W_N``, so this is the repair of (12) that the
     paper suggests ("at most one has to flip the sign on one of the W_i(0)").
     """
-    factors = _as_factors(factors)
+    factors = _chain(factors)
     return [f.copy() for f in factors[:-1]] + [-factors[-1]]
 
 
+@validate_params(factors=FACTORS, X=Array("n", "d"), w_star=Array("d", nonzero=True), strict=Boolean(),
+                 return_flag=Boolean())
 def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag: bool = False):
     """Keep ``factors`` or :func:`flip_sign` them, whichever start has the lower ``L^1`` (eq. 12).
 
@@ -281,14 +280,8 @@ def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag
     -------
     list of ndarray, or ``(factors, satisfied)`` when ``return_flag`` is True.
     """
-    factors = _as_factors(factors)
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
+    factors = _chain(factors, d=w_star.shape[0])
     w0 = end_to_end(factors)
-    if w0.shape[0] != w_star.shape[0]:
-        raise ValueError(f"factors[0] must have d = {w_star.shape[0]} columns, got shape {factors[0].shape}")
-    if not isinstance(strict, bool) or not isinstance(return_flag, bool):
-        raise TypeError("strict and return_flag must be True or False")
     y = soft_labels(X, w_star)
     loss_plus = normalized_cross_entropy(w0, X, y)
     loss_minus = normalized_cross_entropy(-w0, X, y)
@@ -303,6 +296,7 @@ def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag
     return (chosen, satisfied) if return_flag else chosen
 
 
+@validate_params(w=Array("d"), depth=DEPTH)
 def preconditioner(w, depth: int) -> np.ndarray:
     """``P(w) = ||w||^(2 - 2/N) (I + (N - 1) u u^T)`` with ``u = w / ||w||``, shape ``(d, d)``.
 
@@ -313,8 +307,6 @@ def preconditioner(w, depth: int) -> np.ndarray:
     paper's proof sketch, and the reason the part of ``w(0)`` orthogonal to
     the data can grow.
     """
-    w = as_vector(w, "w")
-    depth = as_int(depth, "depth", minimum=1)
     d = w.shape[0]
     if depth == 1:
         return np.eye(d)
@@ -325,6 +317,7 @@ def preconditioner(w, depth: int) -> np.ndarray:
     return norm ** (2.0 - 2.0 / depth) * (np.eye(d) + (depth - 1) * np.outer(u, u))
 
 
+@validate_params(factors=FACTORS, X=Array("n", "d"), y=SOFT_LABELS)
 def end_to_end_velocity(factors, X, y) -> np.ndarray:
     """The velocity ``dw/dt`` of the product under gradient flow (3) on the factors, shape ``(d,)``.
 
@@ -339,9 +332,8 @@ def end_to_end_velocity(factors, X, y) -> np.ndarray:
     X : array of shape (n, d)
     y : array of shape (n,), soft labels in ``[0, 1]``
     """
-    factors = _as_factors(factors)
+    factors = _chain(factors, d=X.shape[1])
     w = end_to_end(factors)
-    X = as_data_matrix(X, "X", d=w.shape[0])
     g = loss_gradient(w, X, y)[None, :]
     depth = len(factors)
     velocity = np.zeros_like(g)
@@ -357,6 +349,8 @@ def end_to_end_velocity(factors, X, y) -> np.ndarray:
     return velocity[0]
 
 
+@validate_params(X=Array("n", "d"), y=SOFT_LABELS, w0=Array("d"), depth=DEPTH,
+                 times=Array("k", low=0.0, increasing=True), rtol=POSITIVE, atol=POSITIVE)
 def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: float = 1e-12):
     """Solve ``dw/dt = -P(w) grad L^1(w)`` (the induced flow of a balanced depth-``N`` student).
 
@@ -376,18 +370,8 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
     -------
     kdbook.students.Trajectory
     """
-    X, y = _labels(X, y)
-    w0 = as_vector(w0, "w0")
-    if w0.shape[0] != X.shape[1]:
-        raise ValueError(f"w0 must have shape ({X.shape[1]},) to match X, got {w0.shape}")
-    depth = as_int(depth, "depth", minimum=1)
     if depth > 1 and not np.any(w0):
         raise ValueError("w0 must be non-zero for depth >= 2 (w = 0 is a stationary point)")
-    times = as_float_array(times, "times", ndim=1)
-    if np.any(times < 0) or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be non-negative and strictly increasing")
-    rtol = as_float(rtol, "rtol", minimum=0.0, strict_minimum=True)
-    atol = as_float(atol, "atol", minimum=0.0, strict_minimum=True)
 
     def velocity(_t, w):
         return -preconditioner(w, depth) @ loss_gradient(w, X, y)
@@ -408,6 +392,7 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
 # balanced_initialization this pins the orthogonal part's norm exactly.
 
 
+@validate_params(w=Array("d"), w0=Array("d", nonzero=True), X=Array("n", "d"), depth=DEPTH)
 def balanced_orthogonal_norm(w, w0, X, depth: int) -> float:
     """``||w||^((N-1)/N) ||w0||^(1/N) ||(I - P) u||``, ``u = w0 / ||w0||``, ``P`` the projector on span(X).
 
@@ -428,18 +413,13 @@ def balanced_orthogonal_norm(w, w0, X, depth: int) -> float:
     """
     from .students import span_projector
 
-    w = as_vector(w, "w")
-    w0 = as_nonzero_vector(w0, "w0")
-    if w.shape != w0.shape:
-        raise ValueError(f"w and w0 must have the same shape, got {w.shape} and {w0.shape}")
-    X = as_data_matrix(X, "X", d=w0.shape[0])
-    depth = as_int(depth, "depth", minimum=1)
     init_norm = float(np.linalg.norm(w0))
     u = w0 / init_norm
     leak = float(np.linalg.norm(u - span_projector(X) @ u))
     return float(np.linalg.norm(w) ** ((depth - 1) / depth) * init_norm ** (1.0 / depth) * leak)
 
 
+@validate_params(w_hat_norm=POSITIVE, init_norm=POSITIVE, leak=Real(0.0, 1.0), depth=DEPTH)
 def balanced_limit_distance(w_hat_norm: float, init_norm: float, leak: float, depth: int) -> float:
     """The limit ``delta = ||w(inf) - w_hat||`` predicted from the start alone.
 
@@ -461,10 +441,6 @@ def balanced_limit_distance(w_hat_norm: float, init_norm: float, leak: float, de
     """
     from scipy.optimize import brentq
 
-    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
-    init_norm = as_float(init_norm, "init_norm", minimum=0.0, strict_minimum=True)
-    leak = as_float(leak, "leak", minimum=0.0, maximum=1.0)
-    depth = as_int(depth, "depth", minimum=1)
     target = init_norm ** (1.0 / depth) * leak
     if target == 0.0:
         return 0.0
@@ -478,6 +454,7 @@ def balanced_limit_distance(w_hat_norm: float, init_norm: float, leak: float, de
     return float(brentq(excess, 0.0, upper, xtol=1e-15, rtol=1e-13))
 
 
+@validate_params(w_hat_norm=POSITIVE, epsilon=POSITIVE, depth=DEPTH)
 def balanced_init_threshold(w_hat_norm: float, epsilon: float, depth: int) -> float:
     """``eps^N (||w_hat||^2 + eps^2)^(-(N-1)/2)``: the limit is within ``eps`` iff ``||w(0)|| c^N`` is at most this.
 
@@ -487,9 +464,6 @@ def balanced_init_threshold(w_hat_norm: float, epsilon: float, depth: int) -> fl
     implies (15) for these starts. Never above ``eps``; 0.0 only below the
     float64 range.
     """
-    w_hat_norm = as_float(w_hat_norm, "w_hat_norm", minimum=0.0, strict_minimum=True)
-    epsilon = as_float(epsilon, "epsilon", minimum=0.0, strict_minimum=True)
-    depth = as_int(depth, "depth", minimum=1)
     # Log space, as init_norm_bound: eps^N and (||w_hat||^2 + eps^2)^(...) leave float64 long before their ratio.
     log_eps = math.log(epsilon)
     log_hypot = math.log(math.hypot(w_hat_norm, epsilon))  # hypot: no overflow of the squares

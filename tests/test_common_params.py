@@ -27,6 +27,7 @@ import kdbook
 from kdbook._params import (
     Anything,
     Array,
+    ArrayList,
     Boolean,
     Function,
     Instance,
@@ -141,6 +142,9 @@ def _valid(spec, rng):
             if spec.integer:
                 values = values + np.arange(values.size).reshape(shape)
         return values
+    if isinstance(spec, ArrayList):
+        # The shortest chain: one factor, the (1, d) row of a shallow student.
+        return [rng.standard_normal((1, AXIS_SIZES["d"]) if spec.ndim == 2 else (AXIS_SIZES["d"],) * spec.ndim)]
     if isinstance(spec, Integer):
         value = 1 if spec.low is None else max(spec.low, 1)
         return value if spec.high is None else min(value, spec.high)
@@ -229,6 +233,13 @@ def _bad_values(spec, name, valid, specs):
         yield "a string", "yes"
     elif isinstance(spec, Options):
         yield "not an option", "no-such-option"
+    elif isinstance(spec, ArrayList):
+        yield "an array, not a list", np.asarray(valid)
+        yield "a string", "not a list"
+        yield "empty", []
+        yield "an element with nan", [np.full_like(valid[0], np.nan)]
+        yield "an element with the wrong ndim", [valid[0][..., None]]
+        yield "an element of strings", [np.array([["a"]])]
     elif isinstance(spec, OptionList):
         yield "a bare string", "no-such-option"
         yield "empty", []

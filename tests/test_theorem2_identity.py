@@ -99,7 +99,7 @@ def test_identity_helpers_reject_bad_input():
     w = distillation_solution(X, w_star)
     with pytest.raises(ValueError, match="w0"):
         balanced_orthogonal_norm(w, np.zeros(20), X, 2)
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="w0 has d = 19 along axis 0"):
         balanced_orthogonal_norm(w, np.ones(19), X, 2)
     with pytest.raises(ValueError, match="depth"):
         balanced_orthogonal_norm(w, np.ones(20), X, 0)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from kdbook._params import Integer
 from kdbook._validation import as_float, as_generator, as_int
 
 
@@ -71,3 +72,61 @@ def test_lists_views_and_tensors_are_legitimate_arrays():
         train_student(torch.tensor([[float("nan"), 1.0, 0.0, 0.0]]), w_star, steps=3)
     with pytest.raises(TypeError, match="X must be an array of numbers"):
         train_student(torch.zeros((2, 4), requires_grad=True), w_star, steps=3)
+
+
+def test_a_public_call_validates_its_arrays_once(monkeypatch):
+    """Nested public calls trust their caller: one train_student call checks X once, not eight times."""
+    import kdbook._params as params
+    from kdbook.students import train_student
+
+    seen = []
+    original = params.as_float_array
+
+    def counting(value, name, *args, **kwargs):
+        seen.append(name)
+        return original(value, name, *args, **kwargs)
+
+    monkeypatch.setattr(params, "as_float_array", counting)
+    X = np.random.default_rng(1).standard_normal((5, 8))
+    w_star = np.ones(8)
+    train_student(X, w_star)
+    train_student(X, w_star, depth=2, steps=20)
+    assert seen == ["X", "w_star", "X", "w_star"]
+
+
+def test_nested_calls_still_turn_int_seeds_into_generators():
+    from kdbook._params import Seed, validate_params
+
+    @validate_params(seed=Seed())
+    def inner(*, seed=0):
+        return seed
+
+    @validate_params(k=Integer(0))
+    def outer(k):
+        return inner(seed=k)
+
+    assert isinstance(outer(3), np.random.Generator)
+    assert outer(3).integers(1000) == np.random.default_rng(3).integers(1000)
+
+
+def test_a_missing_declaration_is_an_import_time_error():
+    from kdbook._params import Array, validate_params
+
+    with pytest.raises(TypeError, match=r"declare every parameter; missing \['w'\]"):
+
+        @validate_params(X=Array("n", "d"))
+        def f(X, w):
+            return X
+
+
+def test_shared_axis_names_tie_shapes_and_hint_at_the_transpose():
+    from kdbook._params import Array, validate_params
+
+    @validate_params(X=Array("n", "d"), w=Array("d"))
+    def f(X, w):
+        return X @ w
+
+    assert f([[1.0, 2.0]], [1.0, 1.0]) == [3.0]
+    with pytest.raises(ValueError, match=r"w has d = 3 along axis 0 \(shape \(3,\)\), but X has d = 2 "
+                       r"\(samples are rows: pass X.T"):
+        f(np.ones((3, 2)), np.ones(3))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import spans
-from .._validation import as_data_matrix, as_data_stack, as_float_array, as_nonzero_vector
+from .._params import Array, validate_params
 
 
+@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True))
 def distillation_solution(X, w_star) -> np.ndarray:
     """The student's limit ``w_hat`` of Theorem 1, eq. (6).
 
@@ -30,8 +31,6 @@ def distillation_solution(X, w_star) -> np.ndarray:
     -------
     ndarray of shape (d,)
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
     return spans.project_one(X, w_star)
 
 
@@ -39,6 +38,7 @@ def distillation_solution(X, w_star) -> np.ndarray:
 GRAM_CONDITION_LIMIT = spans.GRAM_CONDITION_LIMIT
 
 
+@validate_params(X_batch=Array("trials", "n", "d"), vectors=Array(...))
 def project_onto_spans(X_batch, vectors) -> np.ndarray:
     """``P_X v`` for each transfer set: the projection onto the span of its rows.
 
@@ -60,14 +60,13 @@ def project_onto_spans(X_batch, vectors) -> np.ndarray:
     -------
     ndarray of shape (trials, d)
     """
-    X_batch = as_data_stack(X_batch, "X_batch")
     trials, n, d = X_batch.shape
-    vectors = as_float_array(vectors, "vectors")
     if vectors.shape not in ((d,), (trials, d)):
         raise ValueError(f"vectors must have shape ({d},) or ({trials}, {d}), got {vectors.shape}")
     return spans.project(X_batch, np.broadcast_to(vectors, (trials, d)))
 
 
+@validate_params(X_batch=Array("trials", "n", "d"), w_star=Array("d", nonzero=True))
 def distillation_solutions(X_batch, w_star) -> np.ndarray:
     """:func:`distillation_solution` for many transfer sets at once.
 
@@ -83,8 +82,6 @@ def distillation_solutions(X_batch, w_star) -> np.ndarray:
     set; exactly ``w_*`` for a set whose rows span ``R^d``. Rank-deficient
     sets (repeated points, zero rows) get the minimum-norm solution.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     return spans.project(X_batch, np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])))
 
 
@@ -95,7 +92,7 @@ def _span_basis(X: np.ndarray) -> np.ndarray:
     return vt[:rank].T.copy()
 
 
+@validate_params(X=Array("n", "d"))
 def span_projector(X) -> np.ndarray:
     """The ``(d, d)`` orthogonal projector ``P_X`` onto the span of the rows of ``X``."""
-    X = as_data_matrix(X, "X")
     return np.linalg.pinv(X) @ X

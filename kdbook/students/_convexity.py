@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_data_matrix, as_float_array, as_generator, as_int, as_nonzero_vector
+from .._params import Array, Integer, Seed, validate_params
 from ..losses import normalized_cross_entropy, sigmoid
 from ._closed_form import _span_basis, distillation_solution
 
 
+@validate_params(w=Array(...), X=Array("n", "d"))
 def restricted_hessian_eigenvalue(w, X):
     """Smallest eigenvalue of the Hessian of ``L^1`` at ``w`` restricted to span(X).
 
@@ -27,11 +28,10 @@ def restricted_hessian_eigenvalue(w, X):
     -------
     float for one point, ndarray of shape (k,) for ``k`` points.
     """
-    if isinstance(w, (str, bytes)) or w is None:
-        raise TypeError(f"w must be an array of numbers, got {type(w).__name__}")
-    single = np.ndim(w) == 1
-    points = as_float_array(np.atleast_2d(w) if single else w, "w", ndim=2)
-    X = as_data_matrix(X, "X", d=points.shape[1])
+    if w.ndim not in (1, 2) or w.shape[-1] != X.shape[1]:
+        raise ValueError(f"w must have shape (d,) or (k, d) with d = {X.shape[1]} as in X, got shape {w.shape}")
+    single = w.ndim == 1
+    points = np.atleast_2d(w)
     reduced = X @ _span_basis(X)
     values = np.empty(points.shape[0])
     for k, point in enumerate(points):
@@ -41,6 +41,7 @@ def restricted_hessian_eigenvalue(w, X):
     return float(values[0]) if single else values
 
 
+@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True))
 def strong_convexity_bound(X, w_star) -> float:
     """A certified ``mu > 0`` for eq. (9) on the sublevel set ``{w : L^1(w) <= L^1(0)}``.
 
@@ -65,8 +66,6 @@ def strong_convexity_bound(X, w_star) -> float:
 
     from ..losses import binary_entropy, log_sigmoid, soft_labels
 
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
     n = X.shape[0]
     y = soft_labels(X, w_star)
     teacher_logits = X @ w_star
@@ -91,7 +90,8 @@ def strong_convexity_bound(X, w_star) -> float:
     return float(lowest * positive[-1] ** 2 / n)
 
 
-def sublevel_points(X, w_star, count: int, *, seed) -> np.ndarray:
+@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), count=Integer(1), seed=Seed())
+def sublevel_points(X, w_star, count: int, *, seed=0) -> np.ndarray:
     """Random points of the sublevel set ``{w in w_hat + span(X) : L^1(w) <= L^1(0)}``.
 
     The set ``W`` of the proof of Theorem 1 (eq. 9), restricted to the
@@ -105,7 +105,7 @@ def sublevel_points(X, w_star, count: int, *, seed) -> np.ndarray:
     X : array of shape (n, d)
     w_star : array of shape (d,), the teacher (non-zero)
     count : int >= 1
-    seed : int or numpy.random.Generator
+    seed : int >= 0 or numpy.random.Generator, default 0
 
     Returns
     -------
@@ -115,10 +115,7 @@ def sublevel_points(X, w_star, count: int, *, seed) -> np.ndarray:
 
     from ..losses import soft_labels
 
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    count = as_int(count, "count", minimum=1)
-    rng = as_generator(seed, "seed")
+    rng = seed
     y = soft_labels(X, w_star)
     w_hat = distillation_solution(X, w_star)
     level = normalized_cross_entropy(np.zeros_like(w_star), X, y)

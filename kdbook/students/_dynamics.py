@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from .._params import Array, Integer, Real, validate_params
 from .._threads import single_threaded
-from .._validation import as_data_matrix, as_float, as_float_array, as_int, as_vector
 from ..losses import loss_gradient, normalized_cross_entropy, sigmoid
 
 
@@ -37,24 +37,18 @@ class Trajectory:
 
 
 def _start(w0, d: int) -> np.ndarray:
-    if w0 is None:
-        return np.zeros(d)
-    w0 = as_vector(w0, "w0")
-    if w0.shape[0] != d:
-        raise ValueError(f"w0 must have shape ({d},) to match X, got {w0.shape}")
-    return w0.copy()
+    """A private copy of a validated start, or the origin."""
+    return np.zeros(d) if w0 is None else w0.copy()
 
 
-def _labels(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X = as_data_matrix(X, "X")
-    y = as_vector(y, "y")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must have one label per row of X (n = {X.shape[0]}), got {y.shape[0]}")
-    if np.any((y < 0) | (y > 1)):
-        raise ValueError("y must contain probabilities in [0, 1]")
-    return X, y
+#: Soft labels: one per row of ``X``, each in ``[0, 1]``.
+SOFT_LABELS = Array("n", low=0.0, high=1.0)
 
 
+@validate_params(
+    X=Array("n", "d"), y=SOFT_LABELS, lr=Real(0.0, low_open=True), steps=Integer(1),
+    w0=Array("d", optional=True), record_every=Integer(1),
+)
 def gradient_descent(X, y, *, lr: float, steps: int, w0=None, record_every: int = 1) -> Trajectory:
     """Gradient descent ``w <- w - lr * grad L^1(w)`` on eq. (1), from ``w0`` (default 0).
 
@@ -71,10 +65,6 @@ def gradient_descent(X, y, *, lr: float, steps: int, w0=None, record_every: int 
     record_every : int >= 1
         Keep every ``record_every``-th iterate (and the last).
     """
-    X, y = _labels(X, y)
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    steps = as_int(steps, "steps", minimum=1)
-    record_every = as_int(record_every, "record_every", minimum=1)
     w = _start(w0, X.shape[1])
     n = X.shape[0]
     records = [(0, w.copy())]
@@ -89,6 +79,10 @@ def gradient_descent(X, y, *, lr: float, steps: int, w0=None, record_every: int 
     return Trajectory(times=steps_done * lr, weights=weights, losses=losses)
 
 
+@validate_params(
+    X=Array("n", "d"), y=SOFT_LABELS, times=Array("k", low=0.0, increasing=True),
+    w0=Array("d", optional=True), rtol=Real(0.0, low_open=True), atol=Real(0.0, low_open=True),
+)
 def gradient_flow(X, y, times, *, w0=None, rtol: float = 1e-10, atol: float = 1e-12) -> Trajectory:
     """Solve the gradient flow ``dw/dt = -grad L^1(w)`` of eq. (3) for ``N = 1``.
 
@@ -105,10 +99,6 @@ def gradient_flow(X, y, times, *, w0=None, rtol: float = 1e-10, atol: float = 1e
     rtol, atol : float
         Tolerances of the integrator.
     """
-    X, y = _labels(X, y)
-    times = as_float_array(times, "times", ndim=1)
-    if np.any(times < 0) or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be non-negative and strictly increasing")
     w = _start(w0, X.shape[1])
     n = X.shape[0]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import spans
+from .._params import Array, Function, Integer, Options, Real, Seed, validate_params
 from .._threads import single_threaded
-from .._validation import as_data_matrix, as_float, as_generator, as_int, as_nonzero_vector
 from ._closed_form import _span_basis, distillation_solution
 from ._dynamics import _start
 from ._optimizers import _Run, run_gd, run_lbfgs_torch, run_lbfgsb, run_newton
@@ -108,6 +108,7 @@ class TrainedStudent:
         return float(np.linalg.norm(self.w - self.w_hat) / np.linalg.norm(self.w_hat))
 
 
+@validate_params(X=Array("n", "d"))
 def smoothness_constant(X) -> float:
     """The smoothness constant ``lambda_max(X^T X) / (4 n)`` of ``L^1`` (eq. 1).
 
@@ -115,10 +116,10 @@ def smoothness_constant(X) -> float:
     gradient is Lipschitz with this constant and gradient descent with
     ``lr < 2 / L`` decreases the loss.
     """
-    X = as_data_matrix(X, "X")
     return float(np.linalg.norm(X, 2) ** 2 / (4.0 * X.shape[0]))
 
 
+@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1))
 def default_learning_rate(X, w_star, depth: int = 1) -> float:
     """The step size :func:`train_student` uses when ``lr`` is not given.
 
@@ -128,9 +129,6 @@ def default_learning_rate(X, w_star, depth: int = 1) -> float:
     ``N ||w||^(2 - 2/N)``; it is bounded along the way by its value at
     ``w_hat``, so the default is ``1 / (L N max(||w_hat||, 1)^(2 - 2/N))``.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    depth = as_int(depth, "depth", minimum=1)
     lr = 1.0 / smoothness_constant(X)
     if depth > 1:
         scale = max(float(np.linalg.norm(distillation_solution(X, w_star))), 1.0)
@@ -138,6 +136,12 @@ def default_learning_rate(X, w_star, depth: int = 1) -> float:
     return lr
 
 
+@validate_params(
+    X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1), steps=Integer(1, optional=True),
+    tol=Real(0.0, 1.0, low_open=True, optional=True), lr=Real(0.0, low_open=True, optional=True),
+    init_scale=Real(0.0, optional=True), hidden_width=Integer(1), seed=Seed(), w0=Array("d", optional=True),
+    optimizer=Options(*OPTIMIZERS), callback=Function(optional=True), callback_every=Integer(1),
+)
 def train_student(
     X,
     w_star,
@@ -190,7 +194,7 @@ def train_student(
         chosen for eq. (12) (:func:`kdbook.deep_linear.flip_sign_if_needed`).
     hidden_width : int >= 1
         Width ``h`` of the hidden layers (``N >= 2``).
-    seed : int or numpy.random.Generator
+    seed : int >= 0 or numpy.random.Generator, default 0
         Source of the random start (unused when the start is 0 or ``w0``).
     w0 : array of shape (d,), optional
         An explicit end-to-end start instead of ``init_scale``.
@@ -221,37 +225,9 @@ def train_student(
         With ``steps=None``, when the run ends with ``gap > tol`` (for
         example a hot teacher, whose soft labels round to 0 and 1 in float64).
     """
-    args = _validated(X, w_star, depth, steps, tol, lr, init_scale, hidden_width, seed, w0, optimizer,
-                      callback, callback_every)
-    entries = args["X"].shape[0] * args["X"].shape[1]
-    if entries <= SINGLE_THREAD_MAX_ENTRIES:
-        with single_threaded():
-            return _train(args)
-    return _train(args)
-
-
-def _validated(X, w_star, depth, steps, tol, lr, init_scale, hidden_width, seed, w0, optimizer,
-               callback, callback_every) -> dict:
-    """Every argument of :func:`train_student`, checked once, with its defaults resolved."""
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    depth = as_int(depth, "depth", minimum=1)
-    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if optimizer not in ("auto", "gd") and depth != 1:
         raise ValueError(f"optimizer={optimizer!r} is only available for depth = 1 (deep students follow "
                          "gradient descent)")
-    if steps is not None:
-        steps = as_int(steps, "steps", minimum=1)
-    if tol is not None:
-        tol = as_float(tol, "tol", minimum=0.0, maximum=1.0, strict_minimum=True)
-    if lr is not None:
-        lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    hidden_width = as_int(hidden_width, "hidden_width", minimum=1)
-    callback_every = as_int(callback_every, "callback_every", minimum=1)
-    if callback is not None and not callable(callback):
-        raise TypeError("callback must be callable or None")
-    rng = as_generator(seed, "seed")
     if w0 is not None and init_scale is not None:
         raise ValueError("give either w0 or init_scale, not both")
     if w0 is not None:
@@ -259,14 +235,36 @@ def _validated(X, w_star, depth, steps, tol, lr, init_scale, hidden_width, seed,
     else:
         if init_scale is None:
             init_scale = 0.0 if depth == 1 else DEFAULT_DEEP_INIT_SCALE
-        init_scale = as_float(init_scale, "init_scale", minimum=0.0)
-        direction = rng.standard_normal(X.shape[1])
+        direction = seed.standard_normal(X.shape[1])
         start = init_scale * direction / np.linalg.norm(direction)
     if depth > 1 and not np.any(start):
         raise ValueError("init_scale (or w0) must be non-zero for depth >= 2: w = 0 is a stationary point")
-    return dict(X=X, w_star=w_star, depth=depth, steps=steps, tol=tol, lr=lr, hidden_width=hidden_width,
-                rng=rng, start=start, explicit_start=w0 is not None, optimizer=optimizer,
-                callback=callback, callback_every=callback_every)
+    settings = _Settings(X=X, w_star=w_star, depth=depth, steps=steps, tol=tol, lr=lr, hidden_width=hidden_width,
+                         rng=seed, start=start, explicit_start=w0 is not None, optimizer=optimizer,
+                         callback=callback, callback_every=callback_every)
+    if X.size <= SINGLE_THREAD_MAX_ENTRIES:
+        with single_threaded():
+            return _train(settings)
+    return _train(settings)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The arguments of :func:`train_student`, validated, with the start resolved."""
+
+    X: np.ndarray
+    w_star: np.ndarray
+    depth: int
+    steps: int | None
+    tol: float | None
+    lr: float | None
+    hidden_width: int
+    rng: np.random.Generator
+    start: np.ndarray
+    explicit_start: bool
+    optimizer: str
+    callback: object
+    callback_every: int
 
 
 def _projector(X: np.ndarray):
@@ -284,50 +282,50 @@ def _projector(X: np.ndarray):
     return lambda v: basis @ (basis.T @ v)
 
 
-def _train(a: dict) -> TrainedStudent:
+def _train(a: _Settings) -> TrainedStudent:
     import pandas as pd
     import torch
 
     from ..deep_linear import balanced_initialization, end_to_end, flip_sign_if_needed
     from ..losses import optimal_loss, soft_labels
 
-    X, w_star, depth, start = a["X"], a["w_star"], a["depth"], a["start"]
+    X, w_star, depth, start = a.X, a.w_star, a.depth, a.start
     if depth == 1:
         initial = [start[None, :].copy()]
     else:
         initial = balanced_initialization(X.shape[1], depth, norm=float(np.linalg.norm(start)),
-                                          hidden_width=a["hidden_width"], seed=a["rng"], direction=start)
-        if not a["explicit_start"]:
+                                          hidden_width=a.hidden_width, seed=a.rng, direction=start)
+        if not a.explicit_start:
             initial = flip_sign_if_needed(initial, X, w_star)
-    optimizer = a["optimizer"]
+    optimizer = a.optimizer
     if optimizer == "auto":
-        optimizer = "lbfgsb" if depth == 1 and a["steps"] is None else "gd"
-    lr = a["lr"]
+        optimizer = "lbfgsb" if depth == 1 and a.steps is None else "gd"
+    lr = a.lr
     if lr is None:
         lr = default_learning_rate(X, w_star, depth) if optimizer == "gd" else 1.0
     y = soft_labels(X, w_star)
     project = _projector(X)
     w_hat = project(w_star)  # = distillation_solution(X, w_star), eq. (6), from the same factorization
     limit = w_hat + (start - project(start)) if depth == 1 else None
-    cap = a["steps"] if a["steps"] is not None else (
+    cap = a.steps if a.steps is not None else (
         DEFAULT_STEPS[min(depth, 3)] if optimizer == "gd" else DEFAULT_ITERATIONS[optimizer])
-    if a["optimizer"] == "auto" and optimizer == "lbfgsb":
+    if a.optimizer == "auto" and optimizer == "lbfgsb":
         cap = AUTO_LBFGSB_ITERATIONS
     run = _Run(X=X, y=y, logits=X @ w_star, entropy=optimal_loss(y), w_hat=w_hat, limit=limit, project=project,
                factors=[torch.tensor(f, dtype=torch.float64, requires_grad=True) for f in initial], lr=lr,
-               tol=a["tol"] if a["steps"] is None else None, callback=a["callback"],
-               callback_every=a["callback_every"], total=cap)
-    used = _dispatch(run, optimizer, cap, auto=a["optimizer"] == "auto" and depth == 1, steps_given=a["steps"])
+               tol=a.tol if a.steps is None else None, callback=a.callback,
+               callback_every=a.callback_every, total=cap)
+    used = _dispatch(run, optimizer, cap, auto=a.optimizer == "auto" and depth == 1, steps_given=a.steps)
     final = [f.detach().numpy().copy() for f in run.factors]
     w = end_to_end(final)
     gap = run.gap(w)
-    tol = a["tol"]
+    tol = a.tol
     converged = None if tol is None else bool(gap <= tol)
-    if a["steps"] is None and converged is False:
+    if a.steps is None and converged is False:
         warnings.warn(f"train_student stopped at gap {gap:.3g} > tol = {tol:g} after {len(run.history['step']) - 1} "
                       f"{used} steps; for N = 1 a gap that will not close usually means a hot teacher (logits up to "
                       f"{float(np.max(np.abs(run.logits))):.3g}: soft labels saturate in float64)",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=4)  # _train, train_student, its validating wrapper
     return TrainedStudent(
         w=w, factors=final, history=pd.DataFrame(run.history), w_hat=w_hat, w0=end_to_end(initial),
         initial_factors=[np.array(f, copy=True) for f in initial], depth=depth, lr=float(lr), optimizer=used,
