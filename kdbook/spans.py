@@ -111,14 +111,25 @@ def project_one(X: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return project(X[None], vector[None])[0]
 
 
-def project_rows(X: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """``P_X v`` for many vectors ``V (k, d)`` and one set ``X (n, d)``: one factorization."""
+def basis(X: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the span of the rows of ``X (n, d)``, shape ``(d, rank)`` (``pinv``'s cutoff)."""
+    _, singular, vt = np.linalg.svd(X, full_matrices=False)
+    return vt[singular > _cutoff(X.shape) * singular[:1]].T.copy()
+
+
+def projector(X: np.ndarray):
+    """``v -> P_X v`` for ``v`` of shape ``(d,)`` or ``(d, k)``, factorized once for many calls.
+
+    Through the Cholesky factor of the Gram matrix when it is well conditioned
+    (cheap), else through :func:`basis`: always the minimum-norm projection.
+    """
+    from scipy.linalg import cho_solve
+
     n, d = X.shape
     if n < d:
         L, well = gram_cholesky((X @ X.T)[None])
         if well[0]:
-            coefficients = cholesky_solve(np.broadcast_to(L, (V.shape[0], n, n)).copy(), V @ X.T)
-            return coefficients @ X
-    _, singular, vt = np.linalg.svd(X, full_matrices=False)
-    basis = vt[singular > _cutoff(X.shape) * singular[:1]]
-    return (V @ basis.T) @ basis
+            lower = L[0]
+            return lambda v: X.T @ cho_solve((lower, True), X @ v)
+    Q = basis(X)
+    return lambda v: Q @ (Q.T @ v)

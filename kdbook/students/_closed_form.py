@@ -85,13 +85,6 @@ def distillation_solutions(X_batch, w_star) -> np.ndarray:
     return spans.project(X_batch, np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])))
 
 
-def _span_basis(X: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the span of the rows of ``X``, shape ``(d, rank)``."""
-    _, singular, vt = np.linalg.svd(X, full_matrices=False)
-    rank = int(np.sum(singular > singular[0] * max(X.shape) * np.finfo(np.float64).eps))
-    return vt[:rank].T.copy()
-
-
 @validate_params(X=Array("n", "d"))
 def span_projector(X) -> np.ndarray:
     """The ``(d, d)`` orthogonal projector ``P_X`` onto the span of the rows of ``X``."""

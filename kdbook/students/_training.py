@@ -17,7 +17,7 @@ import numpy as np
 from .. import spans
 from .._params import Array, Function, Integer, Options, Real, Seed, validate_params
 from .._threads import single_threaded
-from ._closed_form import _span_basis, distillation_solution
+from ._closed_form import distillation_solution
 from ._dynamics import _start
 from ._optimizers import _Run, run_gd, run_lbfgs_torch, run_lbfgsb, run_newton
 
@@ -267,21 +267,6 @@ class _Settings:
     callback_every: int
 
 
-def _projector(X: np.ndarray):
-    """``v -> P_X v`` for ``v`` of shape (d,) or (d, k): through the Gram matrix when it is well
-    conditioned (cheap), else an SVD basis with ``numpy.linalg.pinv``'s cutoff (minimum norm)."""
-    from scipy.linalg import cho_solve
-
-    n, d = X.shape
-    if n < d:
-        factor, well = spans.gram_cholesky((X @ X.T)[None])
-        if well[0]:
-            lower = factor[0]
-            return lambda v: X.T @ cho_solve((lower, True), X @ v)
-    basis = _span_basis(X)
-    return lambda v: basis @ (basis.T @ v)
-
-
 def _train(a: _Settings) -> TrainedStudent:
     import pandas as pd
     import torch
@@ -304,7 +289,7 @@ def _train(a: _Settings) -> TrainedStudent:
     if lr is None:
         lr = default_learning_rate(X, w_star, depth) if optimizer == "gd" else 1.0
     y = soft_labels(X, w_star)
-    project = _projector(X)
+    project = spans.projector(X)
     w_hat = project(w_star)  # = distillation_solution(X, w_star), eq. (6), from the same factorization
     limit = w_hat + (start - project(start)) if depth == 1 else None
     cap = a.steps if a.steps is not None else (
@@ -340,7 +325,7 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
     elif optimizer == "lbfgs":
         run_lbfgs_torch(run, cap)
     elif optimizer == "newton":
-        run_newton(run, cap, _span_basis(run.X), first_step=run.lr)
+        run_newton(run, cap, spans.basis(run.X), first_step=run.lr)
     else:
         run_lbfgsb(run, cap)
     if not auto:
@@ -351,5 +336,5 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
         return optimizer
     # Same history and factors, its own stopping tolerance.
     finish = replace(run, tol=AUTO_TOLERANCE * 1e-3 if steps_given is not None else run.tol)
-    run_newton(finish, AUTO_NEWTON_STEPS, _span_basis(run.X))
+    run_newton(finish, AUTO_NEWTON_STEPS, spans.basis(run.X))
     return optimizer + "+newton"
