@@ -55,7 +55,7 @@ def uniform_band_task(d: int, low: float, high: float, *, seed=0) -> TransferTas
     ----------
     d : int >= 2
     low, high : float with ``0 <= low < high <= pi/2`` (radians)
-    seed : int or numpy Generator, for the teacher's direction
+    seed : int or numpy Generator, default 0, for the teacher's direction
     """
     if not low < high:
         raise ValueError(f"low must be < high, got low={low}, high={high}")
@@ -101,7 +101,7 @@ def two_direction_task(d: int, a1: float, a2: float, q: float, *, seed=0) -> Tra
     d : int >= 2
     a1, a2 : float with ``0 <= a1 < a2 < pi/2`` (radians)
     q : float in (0, 1), the probability of the second direction
-    seed : int or numpy Generator, for the teacher and the plane
+    seed : int or numpy Generator, default 0, for the teacher and the plane
     """
     if not a1 < a2:
         raise ValueError(f"a1 must be < a2, got a1={a1}, a2={a2}")

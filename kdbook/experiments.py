@@ -187,7 +187,7 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
         Transfer sets per ``kappa``.
     n_test : int >= 1, default 10_000
         Held-out inputs per ``kappa``.
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     progress : bool, default True
         Show a progress bar over ``kappas``.
 
@@ -284,7 +284,7 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
     deltas : array of shape (k,), each >= 0
     trials : int >= 2
         Number of transfer sets (each with its own ``q``).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     progress : bool, default True
         Show a progress bar over chunks of transfer sets.
 
@@ -412,7 +412,7 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     n : int >= 1 with ``n + 1 < d``, default 5
     trials : int >= 2, default 1000
     deltas : array of shape (k,), each >= 0
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     n_test : int >= 1, default 10_000
     hard_label_steps : int >= 1, default 300
         The hard-label budget used book-wide; at n = 4d longer training

@@ -198,7 +198,7 @@ def polynomial_angle_task(d: int, kappa: float, *, scale: float = 1.0, seed=0) -
     kappa : float, at least 0
     scale : float, default 1.0
         Norm of the teacher (its direction is drawn from ``seed``).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     """
     w_star = random_teacher(d, scale=scale, seed=seed)
 
