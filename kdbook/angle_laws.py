@@ -23,19 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float, as_generator, as_int
+from ._params import Function, Integer, Real, Seed, validate_params
 from .tasks import TransferTask, check_angles, random_teacher
 
 __all__ = ["uniform_band_task", "two_direction_task", "polynomial_constant"]
 
 HALF_PI = np.pi / 2
-
-
-def _check_angle(value, name: str, *, open_right: bool = True) -> float:
-    value = as_float(value, name, minimum=0.0)
-    if value > HALF_PI or (open_right and value == HALF_PI):
-        raise ValueError(f"{name} must lie in [0, pi/2{')' if open_right else ']'}, got {value}")
-    return value
 
 
 def _orthonormal_partner(axis: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -48,7 +41,8 @@ def _orthonormal_partner(axis: np.ndarray, rng: np.random.Generator) -> np.ndarr
             return other / norm
 
 
-def uniform_band_task(d: int, low: float, high: float, *, seed) -> TransferTask:
+@validate_params(d=Integer(2), low=Real(0.0, HALF_PI, high_open=True), high=Real(0.0, HALF_PI), seed=Seed())
+def uniform_band_task(d: int, low: float, high: float, *, seed=0) -> TransferTask:
     """Inputs whose unsigned angle to ``w_*`` (eq. 16) is uniform on ``[low, high]``.
 
     Each input is ``s r (cos(a) w + sin(a) v)``: ``a`` uniform on the band,
@@ -61,11 +55,8 @@ def uniform_band_task(d: int, low: float, high: float, *, seed) -> TransferTask:
     ----------
     d : int >= 2
     low, high : float with ``0 <= low < high <= pi/2`` (radians)
-    seed : int or numpy Generator, for the teacher's direction
+    seed : int or numpy Generator, default 0, for the teacher's direction
     """
-    d = as_int(d, "d", minimum=2)
-    low = _check_angle(low, "low")
-    high = _check_angle(high, "high", open_right=False)
     if not low < high:
         raise ValueError(f"low must be < high, got low={low}, high={high}")
     w_star = random_teacher(d, seed=seed)
@@ -87,7 +78,14 @@ def uniform_band_task(d: int, low: float, high: float, *, seed) -> TransferTask:
     return TransferTask(name=name, w_star=w_star, _sampler=sampler, _p=p)
 
 
-def two_direction_task(d: int, a1: float, a2: float, q: float, *, seed) -> TransferTask:
+@validate_params(
+    d=Integer(2),
+    a1=Real(0.0, HALF_PI, high_open=True),
+    a2=Real(0.0, HALF_PI, high_open=True),
+    q=Real(0.0, 1.0, low_open=True, high_open=True),
+    seed=Seed(),
+)
+def two_direction_task(d: int, a1: float, a2: float, q: float, *, seed=0) -> TransferTask:
     """Inputs on two lines: ``s r u_1`` with probability ``1 - q``, ``s r u_2`` with probability ``q``.
 
     ``u_1`` and ``u_2`` are unit vectors in one plane through ``w_*``, at
@@ -103,20 +101,13 @@ def two_direction_task(d: int, a1: float, a2: float, q: float, *, seed) -> Trans
     d : int >= 2
     a1, a2 : float with ``0 <= a1 < a2 < pi/2`` (radians)
     q : float in (0, 1), the probability of the second direction
-    seed : int or numpy Generator, for the teacher and the plane
+    seed : int or numpy Generator, default 0, for the teacher and the plane
     """
-    d = as_int(d, "d", minimum=2)
-    a1 = _check_angle(a1, "a1")
-    a2 = _check_angle(a2, "a2")
     if not a1 < a2:
         raise ValueError(f"a1 must be < a2, got a1={a1}, a2={a2}")
-    q = as_float(q, "q", minimum=0.0, maximum=1.0, strict_minimum=True)
-    if q == 1.0:
-        raise ValueError("q must be < 1")
-    rng = as_generator(seed, "seed")
-    w_star = random_teacher(d, seed=rng)
+    w_star = random_teacher(d, seed=seed)
     axis = w_star / np.linalg.norm(w_star)
-    partner = _orthonormal_partner(axis, rng)
+    partner = _orthonormal_partner(axis, seed)
     directions = np.stack([np.cos(a1) * axis + np.sin(a1) * partner,
                            np.cos(a2) * axis - np.sin(a2) * partner])  # (2, d)
 
@@ -132,6 +123,7 @@ def two_direction_task(d: int, a1: float, a2: float, q: float, *, seed) -> Trans
     return TransferTask(name=name, w_star=w_star, _sampler=sampler, _p=p)
 
 
+@validate_params(p=Function(), kappa=Real(0.0), grid=Integer(3))
 def polynomial_constant(p, kappa: float, *, grid: int = 20_001) -> float:
     """``log c``: the log of the smallest ``c`` with ``p(theta) <= c (1 - 2 theta / pi)^kappa``, on a grid.
 
@@ -147,10 +139,6 @@ def polynomial_constant(p, kappa: float, *, grid: int = 20_001) -> float:
     kappa : float >= 0
     grid : int >= 3
     """
-    if not callable(p):
-        raise TypeError("p must be a callable p(theta)")
-    kappa = as_float(kappa, "kappa", minimum=0.0)
-    grid = as_int(grid, "grid", minimum=3)
     thetas = check_angles(np.linspace(0.0, HALF_PI, grid)[:-1])
     values = np.asarray(p(thetas), dtype=np.float64)
     positive = values > 0

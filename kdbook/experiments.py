@@ -39,20 +39,12 @@ Sets with ``n >= d`` are not sampled at all: their distillation student is
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._validation import (
-    as_data_matrix,
-    as_float,
-    as_float_array,
-    as_generator,
-    as_int,
-    as_nonzero_vector,
-)
+from ._params import Array, Boolean, Integer, Real, Seed, validate_params
 from .learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
 from .losses import normalized_cross_entropy, soft_labels
 from .risk import Z95, corollary2_bound, risk_summary, theorem3_bound
@@ -138,24 +130,8 @@ def _streamed_risks(weights: np.ndarray, w_star: np.ndarray, test: _PolynomialDr
     return (disagreements / test.count).reshape(weights.shape[:-1])
 
 
-def _as_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return bool(value)
-
-
-def _as_nonnegative_grid(values, name: str, *, strictly_positive: bool = False) -> np.ndarray:
-    """A 1-D finite array of parameters (kappas, deltas), each >= 0 (or > 0)."""
-    if isinstance(values, numbers.Real) and not isinstance(values, (bool, np.bool_)):
-        values = [values]
-    array = as_float_array(values, name, ndim=1)
-    if strictly_positive and np.any(array <= 0):
-        raise ValueError(f"{name} must all be > 0, got minimum {array.min()}")
-    if np.any(array < 0):
-        raise ValueError(f"{name} must all be >= 0, got minimum {array.min()}")
-    return array
-
-
+# weights is any stack (..., d): its last axis is checked against w_star in the body.
+@validate_params(weights=Array(...), w_star=Array("d", nonzero=True))
 def unsigned_angles(weights, w_star) -> np.ndarray:
     """The unsigned angle ``alpha_bar(w_*, w)`` of eq. (16) for a stack of students.
 
@@ -169,16 +145,25 @@ def unsigned_angles(weights, w_star) -> np.ndarray:
     ndarray of shape ``weights.shape[:-1]``, in ``[0, pi/2]``. A zero student
     has angle ``pi/2`` (it carries no information about ``w_*``).
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    weights = as_float_array(weights, "weights")
-    if weights.shape[-1] != w_star.shape[0]:
-        raise ValueError(f"weights must have d = {w_star.shape[0]} in its last axis, got shape {weights.shape}")
+    if weights.ndim == 0 or weights.shape[-1] != w_star.shape[0]:
+        raise ValueError(
+            f"weights must have d = {w_star.shape[0]} (as in w_star) along its last axis, got shape {weights.shape}"
+        )
     norms = np.linalg.norm(weights, axis=-1)
     safe = np.where(norms > 0, norms, 1.0)
     cosines = np.abs(weights @ (w_star / np.linalg.norm(w_star))) / safe
     return np.where(norms > 0, np.arccos(np.clip(cosines, 0.0, 1.0)), np.pi / 2)
 
 
+@validate_params(
+    kappas=Array("k", low=0.0, low_open=True),
+    d=Integer(2),
+    n=Integer(1),
+    trials=Integer(2),
+    n_test=Integer(1),
+    seed=Seed(),
+    progress=Boolean(),
+)
 def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_test: int = 10_000,
                   seed=0, progress: bool = True) -> pd.DataFrame:
     """Figure 3 (Section 5.1): transfer risk of distillation on the kappa-polynomial tasks.
@@ -202,7 +187,7 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
         Transfer sets per ``kappa``.
     n_test : int >= 1, default 10_000
         Held-out inputs per ``kappa``.
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     progress : bool, default True
         Show a progress bar over ``kappas``.
 
@@ -218,13 +203,7 @@ def data_geometry(kappas, *, d: int = 1000, n: int = 20, trials: int = 100, n_te
     (eq. 18), and so is the risk: Theorem 1 gives ``w_hat = w_*``, so such
     sets are neither drawn nor solved.
     """
-    kappas = _as_nonnegative_grid(kappas, "kappas", strictly_positive=True)
-    d = as_int(d, "d", minimum=2)
-    n = as_int(n, "n", minimum=1)
-    trials = as_int(trials, "trials", minimum=2)
-    n_test = as_int(n_test, "n_test", minimum=1)
-    progress = _as_bool(progress, "progress")
-    streams = as_generator(seed, "seed").spawn(kappas.shape[0])
+    streams = seed.spawn(kappas.shape[0])
     rows = []
     for kappa, rng in tqdm(list(zip(kappas, streams, strict=True)), desc="data geometry (kappa)", disable=not progress,
                            leave=False):
@@ -266,6 +245,16 @@ def _chunks(total: int, size: int):
     return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 
+@validate_params(
+    w_star=Array("d", nonzero=True),
+    X_pool=Array("m", "d"),
+    X_test=Array("m_test", "d"),
+    n=Integer(1),
+    deltas=Array("k", low=0.0),
+    trials=Integer(2),
+    seed=Seed(),
+    progress=Boolean(),
+)
 def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, seed=0,
                       progress: bool = True) -> pd.DataFrame:
     """Figure 4 (Section 5.2): risk of ``w_delta = w_hat + delta (||w_hat|| / ||q||) q``.
@@ -295,7 +284,7 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
     deltas : array of shape (k,), each >= 0
     trials : int >= 2
         Number of transfer sets (each with its own ``q``).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     progress : bool, default True
         Show a progress bar over chunks of transfer sets.
 
@@ -309,17 +298,12 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
     largest ``L^1(w_delta)`` over the transfer sets, by
     :func:`kdbook.losses.normalized_cross_entropy`; 0 up to rounding).
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
     d = w_star.shape[0]
-    X_pool = as_data_matrix(X_pool, "X_pool", d=d)
-    X_test = as_data_matrix(X_test, "X_test", d=d)
-    n = as_int(n, "n", minimum=1, maximum=X_pool.shape[0])
+    if n > X_pool.shape[0]:
+        raise ValueError(f"n must be <= {X_pool.shape[0]} (the rows of X_pool), got {n}")
     if n >= d:
         raise ValueError(f"n must be < d = {d} so that q has an orthogonal complement to live in, got n={n}")
-    deltas = _as_nonnegative_grid(deltas, "deltas")
-    trials = as_int(trials, "trials", minimum=2)
-    progress = _as_bool(progress, "progress")
-    rng = as_generator(seed, "seed")
+    rng = seed
 
     picks = _random_subsets(rng, trials, X_pool.shape[0], n)
     risks = np.empty((deltas.shape[0], trials))
@@ -330,7 +314,7 @@ def optimization_bias(X_pool, X_test, w_star, *, n: int, deltas, trials: int, se
     for start, stop in tqdm(_chunks(trials, chunk), desc="optimization bias (transfer sets)",
                             disable=not progress, leave=False):
         X_batch = X_pool[picks[start:stop]]
-        weights = delta_weights(X_batch, w_star, deltas, rng)  # (k, chunk, d)
+        weights = delta_weights(X_batch, w_star, deltas, seed=rng)  # (k, chunk, d)
         risks[:, start:stop] = transfer_risks(weights, w_star, X_test)
         for t in range(stop - start):
             labels = soft_labels(X_batch[t], w_star)
@@ -385,6 +369,17 @@ def _index_row(learner: str, delta: float, before: np.ndarray, after: np.ndarray
     }
 
 
+@validate_params(
+    kappa=Real(0.0, low_open=True),
+    d=Integer(3),
+    n=Integer(1),
+    trials=Integer(2),
+    deltas=Array("k", low=0.0),
+    seed=Seed(),
+    n_test=Integer(1),
+    hard_label_steps=Integer(1),
+    progress=Boolean(),
+)
 def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 1000,
                  deltas=(1 / 16, 1 / 8, 1 / 4, 1 / 2, 1), seed=0, n_test: int = 10_000,
                  hard_label_steps: int = 300, progress: bool = True) -> pd.DataFrame:
@@ -417,7 +412,7 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     n : int >= 1 with ``n + 1 < d``, default 5
     trials : int >= 2, default 1000
     deltas : array of shape (k,), each >= 0
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     n_test : int >= 1, default 10_000
     hard_label_steps : int >= 1, default 300
         The hard-label budget used book-wide; at n = 4d longer training
@@ -434,17 +429,9 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     ``1e-10`` rad), ``worsened`` (sets on which the extra point increased the
     angle beyond a tie) and ``mean_angle`` (mean ``alpha_bar(w_*, w(X))``).
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0, strict_minimum=True)
-    d = as_int(d, "d", minimum=3)
-    n = as_int(n, "n", minimum=1)
     if n + 1 >= d:
         raise ValueError(f"n must satisfy n + 1 < d = {d} (w_delta needs a non-trivial complement), got n={n}")
-    trials = as_int(trials, "trials", minimum=2)
-    deltas = _as_nonnegative_grid(deltas, "deltas")
-    n_test = as_int(n_test, "n_test", minimum=1)
-    hard_label_steps = as_int(hard_label_steps, "hard_label_steps", minimum=1)
-    progress = _as_bool(progress, "progress")
-    rng = as_generator(seed, "seed")
+    rng = seed
 
     task = polynomial_angle_task(d, kappa, seed=rng)
     w_star = task.w_star
@@ -456,7 +443,7 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     learners = [
         ("distillation", lambda X: distillation_weights(X, w_star)[None]),
         ("hard-label", lambda X: hard_label_weights(X, w_star, steps=hard_label_steps)[None]),
-        ("delta", lambda X: delta_weights(X, w_star, deltas, rng)),
+        ("delta", lambda X: delta_weights(X, w_star, deltas, seed=rng)),
     ]
     rows = []
     for name, learner in tqdm(learners, desc="monotonicity (learners)", disable=not progress, leave=False):
@@ -480,7 +467,8 @@ def _monotonicity_pass(learner, train: _PolynomialDraw, test: _PolynomialDraw, n
     """
     before = after = risks = None
     for start, stop, rows in train.blocks():
-        X_batch = rows.reshape(-1, n + 1, w_star.shape[0])[:, :n]
+        # Contiguous, as the learners' own checks made it before they were called without them.
+        X_batch = np.ascontiguousarray(rows.reshape(-1, n + 1, w_star.shape[0])[:, :n])
         weights = learner(X_batch)  # (k, chunk, d)
         if before is None:
             before, after, risks = (np.empty((weights.shape[0], trials)) for _ in range(3))

@@ -24,15 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import (
-    as_data_matrix,
-    as_data_stack,
-    as_float,
-    as_float_array,
-    as_generator,
-    as_int,
-    as_nonzero_vector,
-)
+from ._params import Array, Integer, Real, Seed, validate_params
 from .losses import sigmoid
 from .students import distillation_solutions, project_onto_spans
 
@@ -46,11 +38,7 @@ __all__ = [
 ]
 
 
-def _check_batch(X_batch, w_star) -> tuple[np.ndarray, np.ndarray]:
-    w_star = as_nonzero_vector(w_star, "w_star")
-    return as_data_stack(X_batch, "X_batch", d=w_star.shape[0]), w_star
-
-
+@validate_params(w_star=Array("d", nonzero=True), X_batch=Array("trials", "n", "d"))
 def distillation_weights(X_batch, w_star) -> np.ndarray:
     """Distillation students ``w_hat`` (Theorem 1, eq. 6) for a stack of transfer sets.
 
@@ -71,6 +59,12 @@ def distillation_weights(X_batch, w_star) -> np.ndarray:
     return distillation_solutions(X_batch, w_star)
 
 
+@validate_params(
+    w_star=Array("d", nonzero=True),
+    X_batch=Array("trials", "n", "d"),
+    steps=Integer(1),
+    lr_scale=Real(0.0, 2.0, low_open=True, high_open=True),
+)
 def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1.0) -> np.ndarray:
     """Logistic regression on the teacher's hard labels, by gradient descent from 0.
 
@@ -100,11 +94,6 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
     ndarray of shape (trials, d). Rescale freely: only the direction
     matters for the classifier.
     """
-    X_batch, w_star = _check_batch(X_batch, w_star)
-    steps = as_int(steps, "steps", minimum=1)
-    lr_scale = as_float(lr_scale, "lr_scale", minimum=0.0, maximum=2.0, strict_minimum=True)
-    if lr_scale == 2.0:
-        raise ValueError("lr_scale must be < 2 for gradient descent to be stable")
     trials, n, d = X_batch.shape
     targets = (X_batch @ w_star >= 0).astype(np.float64)  # (trials, n)
     largest = np.linalg.norm(X_batch, ord=2, axis=(1, 2)) ** 2  # lambda_max(X^T X)
@@ -127,6 +116,7 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
 MAX_MARGIN_LIMIT = 12
 
 
+@validate_params(w_star=Array("d", nonzero=True), X_batch=Array("trials", "n", "d"))
 def max_margin_weights(X_batch, w_star) -> np.ndarray:
     """The max-margin separator through the origin of each transfer set's hard labels.
 
@@ -155,7 +145,6 @@ def max_margin_weights(X_batch, w_star) -> np.ndarray:
     """
     from itertools import combinations
 
-    X_batch, w_star = _check_batch(X_batch, w_star)
     trials, n, d = X_batch.shape
     if n > MAX_MARGIN_LIMIT:
         raise ValueError(
@@ -182,28 +171,30 @@ def max_margin_weights(X_batch, w_star) -> np.ndarray:
     return weights
 
 
-def orthogonal_directions(X_batch, rng) -> np.ndarray:
+@validate_params(X_batch=Array("trials", "n", "d"), seed=Seed())
+def orthogonal_directions(X_batch, *, seed=0) -> np.ndarray:
     """Gaussian vectors ``q`` in the orthogonal complement of each data span (``X q = 0``).
 
     Parameters
     ----------
     X_batch : array of shape (trials, n, d) with ``n < d``
-    rng : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
 
     Returns
     -------
     ndarray of shape (trials, d)
     """
-    X_batch = as_float_array(X_batch, "X_batch", ndim=3)
     trials, n, d = X_batch.shape
     if n >= d:
         raise ValueError(f"X_batch must have n < d for a non-trivial orthogonal complement, got n={n}, d={d}")
-    rng = as_generator(rng)
-    gaussian = rng.standard_normal((trials, d))
+    gaussian = seed.standard_normal((trials, d))
     return gaussian - project_onto_spans(X_batch, gaussian)
 
 
-def delta_weights(X_batch, w_star, deltas, rng) -> np.ndarray:
+@validate_params(
+    w_star=Array("d", nonzero=True), X_batch=Array("trials", "n", "d"), deltas=Array("k", low=0.0), seed=Seed()
+)
+def delta_weights(X_batch, w_star, deltas, *, seed=0) -> np.ndarray:
     """The learners ``w_delta = w_hat + delta (||w_hat|| / ||q||) q`` of Section 5.2.
 
     All of them fit the soft labels exactly (``X w_delta = X w_hat``), so they
@@ -216,22 +207,20 @@ def delta_weights(X_batch, w_star, deltas, rng) -> np.ndarray:
     X_batch : array of shape (trials, n, d) with ``n < d``
     w_star : array of shape (d,)
     deltas : array of shape (k,), each >= 0
-    rng : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
 
     Returns
     -------
     ndarray of shape (k, trials, d)
     """
-    X_batch, w_star = _check_batch(X_batch, w_star)
-    deltas = as_float_array(np.atleast_1d(deltas), "deltas", ndim=1)
-    if np.any(deltas < 0):
-        raise ValueError("deltas must be >= 0")
     w_hat = distillation_weights(X_batch, w_star)
-    q = orthogonal_directions(X_batch, rng)
+    q = orthogonal_directions(X_batch, seed=seed)
     unit_push = (np.linalg.norm(w_hat, axis=1) / np.linalg.norm(q, axis=1))[:, None] * q
     return w_hat[None, :, :] + deltas[:, None, None] * unit_push[None, :, :]
 
 
+# weights is any stack (..., d): its last axis is checked against w_star in the body.
+@validate_params(weights=Array(...), w_star=Array("d", nonzero=True), X_test=Array("m", "d"))
 def transfer_risks(weights, w_star, X_test) -> np.ndarray:
     """Transfer risk (eq. 4) of many students on the same held-out inputs.
 
@@ -247,11 +236,10 @@ def transfer_risks(weights, w_star, X_test) -> np.ndarray:
     ndarray of shape ``weights.shape[:-1]``: the fraction of rows of
     ``X_test`` on which each student and the teacher disagree.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    weights = as_float_array(weights, "weights")
-    if weights.shape[-1] != w_star.shape[0]:
-        raise ValueError(f"weights must have d = {w_star.shape[0]} in its last axis, got shape {weights.shape}")
-    X_test = as_data_matrix(X_test, "X_test", d=w_star.shape[0])
+    if weights.ndim == 0 or weights.shape[-1] != w_star.shape[0]:
+        raise ValueError(
+            f"weights must have d = {w_star.shape[0]} (as in w_star) along its last axis, got shape {weights.shape}"
+        )
     teacher = X_test @ w_star >= 0
     flat = weights.reshape(-1, w_star.shape[0])
     student = (X_test @ flat.T) >= 0  # (m, k)

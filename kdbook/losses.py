@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, xlogy
 
-from ._validation import as_data_matrix, as_float, as_nonzero_vector, as_vector
+from ._params import Array, Real, validate_params
 
 __all__ = [
     "sigmoid",
@@ -34,16 +34,19 @@ __all__ = [
 ]
 
 
+@validate_params(z=Array(...))
 def sigmoid(z):
     """The logistic function ``1 / (1 + exp(-z))``, overflow-free (scipy's ``expit``)."""
-    return expit(np.asarray(z, dtype=np.float64))
+    return expit(z)
 
 
+@validate_params(z=Array(...))
 def log_sigmoid(z):
     """``log sigma(z) = -log(1 + exp(-z))``, exact for large ``|z|``."""
-    return -np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))
+    return -np.logaddexp(0.0, -z)
 
 
+@validate_params(w_star=Array("d", nonzero=True), X=Array("n", "d"), temperature=Real(0.0, low_open=True))
 def soft_labels(X, w_star, temperature: float = 1.0) -> np.ndarray:
     """The teacher's soft labels ``y_i = sigma(w_*^T x_i / T)``.
 
@@ -61,44 +64,22 @@ def soft_labels(X, w_star, temperature: float = 1.0) -> np.ndarray:
     -------
     ndarray of shape (n,) with values in ``[0, 1]``.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
-    temperature = as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
     return sigmoid(X @ w_star / temperature)
 
 
+@validate_params(w_star=Array("d", nonzero=True), X=Array("n", "d"))
 def hard_labels(X, w_star) -> np.ndarray:
     """The teacher's decisions ``h_*(x_i) = 1{w_*^T x_i >= 0}`` as 0/1 floats, shape ``(n,)``."""
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
     return (X @ w_star >= 0).astype(np.float64)
 
 
-def _check_labels(y, n: int) -> np.ndarray:
-    y = as_vector(y, "y")
-    if y.shape[0] != n:
-        raise ValueError(f"y must have one label per row of X (n = {n}), got {y.shape[0]}")
-    if np.any((y < 0) | (y > 1)):
-        raise ValueError("y must contain probabilities in [0, 1]")
-    return y
-
-
+@validate_params(y=Array(..., low=0.0, high=1.0))
 def binary_entropy(y) -> np.ndarray:
     """Elementwise entropy ``-y log y - (1 - y) log(1 - y)`` in nats (0 at y = 0 or 1)."""
-    y = _as_probabilities(y)
     return -(xlogy(y, y) + xlogy(1.0 - y, 1.0 - y))
 
 
-def _as_probabilities(y) -> np.ndarray:
-    """Validate an array of probabilities in ``[0, 1]`` (any shape)."""
-    y = np.asarray(y, dtype=np.float64)
-    if y.size == 0:
-        raise ValueError("y must not be empty")
-    if not np.all(np.isfinite(y)) or np.any((y < 0) | (y > 1)):
-        raise ValueError("y must contain probabilities in [0, 1]")
-    return y
-
-
+@validate_params(y=Array(..., low=0.0, high=1.0))
 def optimal_loss(y) -> float:
     """The constant ``L^*`` of eq. (1): the mean binary entropy of the soft labels.
 
@@ -113,18 +94,17 @@ def _per_sample_cross_entropy(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     return -(y * log_sigmoid(logits) + (1.0 - y) * log_sigmoid(-logits))
 
 
+@validate_params(w=Array("d"), X=Array("n", "d"), y=Array("n", low=0.0, high=1.0))
 def cross_entropy(w, X, y) -> float:
     """The un-normalized cross-entropy ``-(1/n) sum_i [y_i log s_i + (1 - y_i) log(1 - s_i)]``.
 
     ``s_i = sigma(w^T x_i)``; ``X`` has shape ``(n, d)``, ``w`` shape ``(d,)``,
     ``y`` shape ``(n,)`` with entries in ``[0, 1]``.
     """
-    w = as_vector(w, "w")
-    X = as_data_matrix(X, "X", d=w.shape[0])
-    y = _check_labels(y, X.shape[0])
     return float(np.mean(_per_sample_cross_entropy(X @ w, y)))
 
 
+@validate_params(w=Array("d"), X=Array("n", "d"), y=Array("n", low=0.0, high=1.0))
 def normalized_cross_entropy(w, X, y) -> float:
     """The distillation objective ``L^1(w)`` of eq. (1), normalized so ``min L^1 = 0``.
 
@@ -141,26 +121,22 @@ def normalized_cross_entropy(w, X, y) -> float:
     y : array of shape (n,)
         Soft labels in ``[0, 1]``, usually ``soft_labels(X, w_star)``.
     """
-    w = as_vector(w, "w")
-    X = as_data_matrix(X, "X", d=w.shape[0])
-    y = _check_labels(y, X.shape[0])
     per_sample = _per_sample_cross_entropy(X @ w, y) - binary_entropy(y)
     # Rounding can leave -1e-17 where the exact value is 0; the loss is a KL.
     return float(max(np.mean(per_sample), 0.0))
 
 
+@validate_params(w=Array("d"), X=Array("n", "d"), y=Array("n", low=0.0, high=1.0))
 def loss_gradient(w, X, y) -> np.ndarray:
     """Gradient of ``L^1`` (eq. 1): ``(1/n) X^T (sigma(X w) - y)``, shape ``(d,)``.
 
     It is a combination of the rows of ``X``, so it always lies in the span of
     the data: the fact behind Theorem 1.
     """
-    w = as_vector(w, "w")
-    X = as_data_matrix(X, "X", d=w.shape[0])
-    y = _check_labels(y, X.shape[0])
     return X.T @ (sigmoid(X @ w) - y) / X.shape[0]
 
 
+@validate_params(w=Array("d"), X=Array("n", "d"))
 def loss_hessian(w, X) -> np.ndarray:
     """Hessian of ``L^1``: ``(1/n) X^T diag(sigma'(X w)) X``, shape ``(d, d)``.
 
@@ -168,8 +144,6 @@ def loss_hessian(w, X) -> np.ndarray:
     vanishes for large ``|z|``, which is why saturated (hot) teachers make
     gradient descent slow.
     """
-    w = as_vector(w, "w")
-    X = as_data_matrix(X, "X", d=w.shape[0])
     logits = X @ w
     curvature = sigmoid(logits) * sigmoid(-logits)
     return (X.T * curvature) @ X / X.shape[0]

@@ -43,17 +43,16 @@ How the simulation is organised (and why it is fast):
 from __future__ import annotations
 
 import copy
-import numbers
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import spans
+from ._params import Array, Instance, Integer, OptionList, Seed, validate_params
 from ._threads import single_threaded
-from ._validation import as_data_stack, as_generator, as_int, as_nonzero_vector
 from .learners import hard_label_weights
 from .risk import risk_summary, theorem3_bound
+from .tasks import TransferTask
 
 __all__ = [
     "LEARNERS",
@@ -75,25 +74,11 @@ CHUNK_BYTES = 64 * 2**20
 TEST_BYTES = 256 * 2**20
 
 
-def _check_sizes(ns, name: str = "ns", maximum: int | None = None) -> np.ndarray:
-    if isinstance(ns, (str, bytes)) or ns is None:
-        raise TypeError(f"{name} must be a sequence of positive integers")
-    values = np.atleast_1d(np.asarray(ns))
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of integers")
-    for value in values.tolist():
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must contain integers, got {value!r}")
-    values = values.astype(np.int64)
-    if np.any(values < 1):
-        raise ValueError(f"{name} must contain integers n >= 1, got min {values.min()}")
-    if maximum is not None and np.any(values > maximum):
-        raise ValueError(f"{name} must not exceed {maximum} (the number of rows available), got {values.max()}")
-    if np.any(np.diff(values) <= 0):
-        raise ValueError(f"{name} must be strictly increasing, got {values.tolist()}")
-    return values
-
-
+@validate_params(
+    w_star=Array("d", nonzero=True),
+    X_batch=Array("trials", "n_max", "d"),
+    ns=Array("k", integer=True, low=1, increasing=True),
+)
 def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     """The distillation solution ``w_hat`` (eq. 6) for every prefix size in ``ns``.
 
@@ -121,10 +106,11 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     -------
     ndarray of shape (len(ns), trials, d)
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     trials, n_max, d = X_batch.shape
-    ns = _check_sizes(ns, maximum=max(n_max, d))
+    if ns[-1] > max(n_max, d):
+        raise ValueError(
+            f"ns must not exceed {max(n_max, d)} (the larger of X_batch's n_max = {n_max} and d = {d}), got {ns[-1]}"
+        )
     below = [int(n) for n in ns if n < d]
     if below and below[-1] > n_max:
         raise ValueError(f"ns must not exceed n_max = {n_max} below d = {d}, got {below[-1]}")
@@ -154,6 +140,7 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     return out
 
 
+@validate_params(w_star=Array("d", nonzero=True), X_batch=Array("trials", "n", "d"))
 def nested_angles(X_batch, w_star) -> np.ndarray:
     """Angles ``alpha_bar(w_*, w_hat(X[:k]))`` (eq. 16) for every prefix ``k = 1..n``.
 
@@ -171,8 +158,6 @@ def nested_angles(X_batch, w_star) -> np.ndarray:
     -------
     ndarray of shape (trials, n), radians in ``[0, pi/2]``.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X_batch = as_data_stack(X_batch, "X_batch", d=w_star.shape[0])
     trials, n, d = X_batch.shape
     if n >= d:
         raise ValueError(f"X_batch must have n < d rows per set, got n={n}, d={d}")
@@ -182,32 +167,10 @@ def nested_angles(X_batch, w_star) -> np.ndarray:
     return np.arccos(np.clip(cosines, 0.0, 1.0)).T
 
 
+@validate_params(n_max=Integer(1), d=Integer(1))
 def default_chunk(n_max: int, d: int) -> int:
     """Trials per chunk so that a ``(chunk, n_max, d)`` float64 stack stays below ``CHUNK_BYTES``."""
-    n_max = as_int(n_max, "n_max", minimum=1)
-    d = as_int(d, "d", minimum=1)
     return max(1, CHUNK_BYTES // (8 * n_max * d))
-
-
-def _check_task(task) -> None:
-    for attribute in ("w_star", "sample", "p", "d"):
-        if not hasattr(task, attribute):
-            raise TypeError(
-                f"task must be a kdbook.tasks.TransferTask (or have w_star, sample, p, d); missing {attribute!r}"
-            )
-
-
-def _check_learners(learners) -> tuple[str, ...]:
-    if isinstance(learners, str):
-        learners = (learners,)
-    if not isinstance(learners, Sequence) or len(learners) == 0:
-        raise TypeError(f"learners must be a non-empty sequence drawn from {LEARNERS}")
-    for learner in learners:
-        if learner not in LEARNERS:
-            raise ValueError(f"learners must be drawn from {LEARNERS}, got {learner!r}")
-    if len(set(learners)) != len(learners):
-        raise ValueError(f"learners must not repeat, got {tuple(learners)}")
-    return tuple(learners)
 
 
 class _HeldOut:
@@ -275,12 +238,15 @@ def _simulate(task, ns, learners, sampled, risks, n_max, trials, chunk, train_rn
             sizes = sampled[learner]
             if not sizes:
                 continue
+            # Called from a validated function, the learners are not validated again and so do not
+            # convert: hand them what their own checks used to make (int sizes, contiguous prefixes).
             if learner == "distillation":
-                weights = projection_weights(X_chunk, w_star, sizes)
+                weights = projection_weights(X_chunk, w_star, np.asarray(sizes, dtype=np.int64))
             else:
-                weights = np.stack(
-                    [hard_label_weights(X_chunk[:, :n, :], w_star, steps=hard_label_steps) for n in sizes]
-                )
+                weights = np.stack([
+                    hard_label_weights(np.ascontiguousarray(X_chunk[:, :n, :]), w_star, steps=hard_label_steps)
+                    for n in sizes
+                ])
             pending.append((learner, sizes, start, stop, weights))  # weights: (len(sizes), chunk, d)
         del X_chunk
         if sum(entry[-1].nbytes for entry in pending) >= CHUNK_BYTES:
@@ -289,6 +255,16 @@ def _simulate(task, ns, learners, sampled, risks, n_max, trials, chunk, train_rn
         _evaluate(pending, held_out, w_star, risks, index_of)
 
 
+@validate_params(
+    task=Instance(TransferTask),
+    ns=Array("k", integer=True, low=1, increasing=True),
+    learners=OptionList(*LEARNERS),
+    trials=Integer(2),
+    n_test=Integer(1),
+    seed=Seed(),
+    chunk=Integer(1, optional=True),
+    hard_label_steps=Integer(1),
+)
 def risk_versus_n(
     task,
     ns,
@@ -343,13 +319,8 @@ def risk_versus_n(
         which applies to the distillation learner and is repeated on the
         hard-label rows for comparison.
     """
-    _check_task(task)
-    ns = _check_sizes(ns)
-    learners = _check_learners(learners)
-    trials = as_int(trials, "trials", minimum=2)
-    n_test = as_int(n_test, "n_test", minimum=1)
-    hard_label_steps = as_int(hard_label_steps, "hard_label_steps", minimum=1)
-    rng = as_generator(seed, "seed")
+    if len(set(learners)) != len(learners):
+        raise ValueError(f"learners must not repeat, got {learners}")
     d = task.d
 
     # Which sizes need sampled data: distillation only below d, hard labels always.
@@ -357,9 +328,8 @@ def risk_versus_n(
     n_max = max((max(sizes) for sizes in sampled.values() if sizes), default=0)
     if chunk is None:
         chunk = default_chunk(n_max, d) if n_max else trials
-    chunk = as_int(chunk, "chunk", minimum=1)
 
-    test_rng, train_rng = rng.spawn(2)
+    test_rng, train_rng = seed.spawn(2)
     risks = {learner: np.zeros((ns.size, trials)) for learner in learners}
     # Nothing to measure when every size is settled by eq. (6) (w_hat = w_*): skip the held-out sample too.
     held_out = _HeldOut(task, n_test, test_rng) if n_max else None

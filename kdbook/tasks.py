@@ -31,13 +31,8 @@ import numpy as np
 from scipy.linalg.blas import dger
 from scipy.special import betainc
 
-from ._validation import (
-    as_data_matrix,
-    as_float,
-    as_generator,
-    as_int,
-    as_nonzero_vector,
-)
+from ._params import Array, Instance, Integer, Real, Seed, validate_params
+from ._validation import as_generator, as_int
 
 __all__ = [
     "TransferTask",
@@ -53,24 +48,34 @@ __all__ = [
 HALF_PI = np.pi / 2
 
 
+# The range check stays in the body, in terms of ``name``: this helper checks
+# angles for other code (``TransferTask.p``, the explorables), also when it is
+# called from inside a validated function, where the declaration is not checked.
+@validate_params(theta=Array(...), name=Instance(str))
 def check_angles(theta, name: str = "theta") -> np.ndarray:
-    """Validate angles in ``[0, pi/2]`` (the domain of ``p`` in eq. 17)."""
+    """Validate angles in ``[0, pi/2]`` (the domain of ``p`` in eq. 17).
+
+    Parameters
+    ----------
+    theta : scalar or array, radians
+    name : str, default "theta"
+        The caller's name for ``theta``, used in the error message.
+
+    Returns
+    -------
+    ndarray of the shape of ``theta``, clipped to ``[0, pi/2]``.
+    """
     theta = np.asarray(theta, dtype=np.float64)
-    if theta.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{name} must be finite")
     # A hair of tolerance so that np.linspace(0, np.pi / 2, k) is accepted.
     if np.any(theta < 0) or np.any(theta > HALF_PI * (1 + 1e-12)):
         raise ValueError(f"{name} must lie in [0, pi/2], got values in [{theta.min()}, {theta.max()}]")
     return np.clip(theta, 0.0, HALF_PI)
 
 
-def random_teacher(d: int, *, scale: float = 1.0, seed) -> np.ndarray:
+@validate_params(d=Integer(1), scale=Real(0.0, low_open=True), seed=Seed())
+def random_teacher(d: int, *, scale: float = 1.0, seed=0) -> np.ndarray:
     """A teacher ``w_*`` uniform in direction with norm ``scale``, shape ``(d,)``."""
-    d = as_int(d, "d", minimum=1)
-    scale = as_float(scale, "scale", minimum=0.0, strict_minimum=True)
-    direction = as_generator(seed, "seed").standard_normal(d)
+    direction = seed.standard_normal(d)
     return scale * direction / np.linalg.norm(direction)
 
 
@@ -158,14 +163,14 @@ def _angle_task(name, w_star, p, p_inverse) -> TransferTask:
     return TransferTask(name=name, w_star=w_star, _sampler=sampler, _p=p)
 
 
-def isotropic_gaussian_task(d: int, *, scale: float = 1.0, seed) -> TransferTask:
+@validate_params(d=Integer(2), scale=Real(0.0, low_open=True), seed=Seed())
+def isotropic_gaussian_task(d: int, *, scale: float = 1.0, seed=0) -> TransferTask:
     """Inputs ``x ~ N(0, I_d)`` and a random teacher of norm ``scale``.
 
     For this task the transfer risk of any ``w`` is exactly
     ``alpha(w, w_*) / pi`` (the signed angle of eq. 28), and
     ``p(theta) = I_{cos^2 theta}(1/2, (d - 1)/2)``.
     """
-    d = as_int(d, "d", minimum=2)
     w_star = random_teacher(d, scale=scale, seed=seed)
 
     def sampler(count: int, rng: np.random.Generator) -> np.ndarray:
@@ -177,7 +182,8 @@ def isotropic_gaussian_task(d: int, *, scale: float = 1.0, seed) -> TransferTask
     return TransferTask(name=f"Gaussian (d={d})", w_star=w_star, _sampler=sampler, _p=p)
 
 
-def polynomial_angle_task(d: int, kappa: float, *, scale: float = 1.0, seed) -> TransferTask:
+@validate_params(d=Integer(2), kappa=Real(0.0), scale=Real(0.0, low_open=True), seed=Seed())
+def polynomial_angle_task(d: int, kappa: float, *, scale: float = 1.0, seed=0) -> TransferTask:
     """The kappa-polynomial task of Section 5.1, with ``p(theta) = (1 - 2 theta/pi)^kappa``.
 
     Sampling follows the paper: an angle ``a`` with
@@ -192,10 +198,8 @@ def polynomial_angle_task(d: int, kappa: float, *, scale: float = 1.0, seed) -> 
     kappa : float, at least 0
     scale : float, default 1.0
         Norm of the teacher (its direction is drawn from ``seed``).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
     """
-    d = as_int(d, "d", minimum=2)
-    kappa = as_float(kappa, "kappa", minimum=0.0)
     w_star = random_teacher(d, scale=scale, seed=seed)
 
     def p(theta: np.ndarray) -> np.ndarray:
@@ -209,7 +213,14 @@ def polynomial_angle_task(d: int, kappa: float, *, scale: float = 1.0, seed) -> 
     return _angle_task(f"polynomial (kappa={kappa:g})", w_star, p, p_inverse)
 
 
-def margin_task(d: int, margin: float, *, kappa: float = 1.0, scale: float = 1.0, seed) -> TransferTask:
+@validate_params(
+    d=Integer(2),
+    margin=Real(0.0, HALF_PI, low_open=True, high_open=True),
+    kappa=Real(0.0, low_open=True),
+    scale=Real(0.0, low_open=True),
+    seed=Seed(),
+)
+def margin_task(d: int, margin: float, *, kappa: float = 1.0, scale: float = 1.0, seed=0) -> TransferTask:
     """A task with an angular margin: no input lies within ``margin`` of the boundary.
 
     Angles to ``w_*`` are confined to ``[0, theta_max]`` with
@@ -224,11 +235,6 @@ def margin_task(d: int, margin: float, *, kappa: float = 1.0, scale: float = 1.0
         The angular gap between the data and the decision boundary.
     kappa : float, default 1.0 (> 0)
     """
-    d = as_int(d, "d", minimum=2)
-    margin = as_float(margin, "margin", minimum=0.0, maximum=HALF_PI, strict_minimum=True)
-    if margin == HALF_PI:
-        raise ValueError("margin must be < pi/2")
-    kappa = as_float(kappa, "kappa", minimum=0.0, strict_minimum=True)
     theta_max = HALF_PI - margin
     w_star = random_teacher(d, scale=scale, seed=seed)
 
@@ -241,6 +247,7 @@ def margin_task(d: int, margin: float, *, kappa: float = 1.0, scale: float = 1.0
     return _angle_task(f"margin ({np.degrees(margin):.0f} deg)", w_star, p, p_inverse)
 
 
+@validate_params(w_star=Array("d", nonzero=True), X=Array("n", "d"))
 def teacher_angles(X, w_star) -> np.ndarray:
     """The unsigned angle ``alpha_bar(w_*, x)`` of eq. (16) for every row ``x`` of ``X``.
 
@@ -253,8 +260,6 @@ def teacher_angles(X, w_star) -> np.ndarray:
     -------
     ndarray of shape (n,), radians in ``[0, pi/2]``.
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    X = as_data_matrix(X, "X", d=w_star.shape[0])
     scale = np.max(np.abs(X), axis=1, keepdims=True)
     if np.any(scale == 0):
         raise ValueError("X must not contain zero rows (their angle to w_star is undefined)")
@@ -264,6 +269,9 @@ def teacher_angles(X, w_star) -> np.ndarray:
     return np.arccos(np.clip(cosines, 0.0, 1.0))
 
 
+@validate_params(
+    w_star=Array("d", nonzero=True), X=Array("n", "d"), theta=Array(..., low=0.0, high=HALF_PI * (1 + 1e-12))
+)
 def empirical_p(X, w_star, theta) -> np.ndarray:
     """Estimate ``p(theta)`` of eq. (17) from a sample: the fraction of rows of ``X``
     whose unsigned angle to ``w_star`` is at least ``theta``.

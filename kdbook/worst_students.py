@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float, as_nonzero_vector
+from ._params import Array, Real, validate_params
 
 __all__ = ["farthest_student"]
 
 
+# w_hats is (d,) or (trials, d), which one Array spec cannot say: the body checks its shape against w_star.
+@validate_params(w_hats=Array(...), w_star=Array("d", nonzero=True), epsilon=Real(0.0))
 def farthest_student(w_hats, w_star, epsilon) -> np.ndarray:
     """For each row ``w_hat``, the point of the ``epsilon``-ball around it farthest in angle from ``w_*``.
 
@@ -43,15 +45,13 @@ def farthest_student(w_hats, w_star, epsilon) -> np.ndarray:
     -------
     ndarray of the shape of ``w_hats``
     """
-    w_star = as_nonzero_vector(w_star, "w_star")
-    epsilon = as_float(epsilon, "epsilon", minimum=0.0)
-    w_hats = np.asarray(w_hats, dtype=np.float64)
     single = w_hats.ndim == 1
     rows = np.atleast_2d(w_hats)
     if rows.ndim != 2 or rows.shape[1] != w_star.shape[0]:
-        raise ValueError(f"w_hats must have shape (d,) or (trials, d) with d = {w_star.shape[0]}, got {w_hats.shape}")
-    if not np.all(np.isfinite(rows)):
-        raise ValueError("w_hats must be finite")
+        raise ValueError(
+            f"w_hats must have shape (d,) or (trials, d) with d = {w_star.shape[0]} as in w_star, "
+            f"got shape {w_hats.shape}"
+        )
     norms = np.linalg.norm(rows, axis=1)
     if np.any(norms <= epsilon):
         raise ValueError(f"every w_hat must have norm > epsilon = {epsilon} (smallest norm {norms.min():.3g}): "

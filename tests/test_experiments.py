@@ -106,7 +106,7 @@ def test_optimization_bias_matches_a_per_set_loop():
     generator = np.random.default_rng(9)
     picks = np.argpartition(generator.random((6, 50)), 3, axis=1)[:, :4]
     X_batch = pool[picks]
-    weights = learners.delta_weights(X_batch, w_star, [0.0, 2.0], generator)
+    weights = learners.delta_weights(X_batch, w_star, [0.0, 2.0], seed=generator)
     risks = [[np.mean((test @ w >= 0) != (test @ w_star >= 0)) for w in per_delta] for per_delta in weights]
     np.testing.assert_allclose(table.risk, np.mean(risks, axis=1))
 
@@ -132,19 +132,19 @@ def test_unsigned_angles():
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (lambda: data_geometry([-1.0, 1.0]), ValueError, "kappas must all be > 0"),
-        (lambda: data_geometry([0.0]), ValueError, "kappas must all be > 0"),
+        (lambda: data_geometry([-1.0, 1.0]), ValueError, "every entry of kappas must be > 0, got -1.0"),
+        (lambda: data_geometry([0.0]), ValueError, "every entry of kappas must be > 0, got 0.0"),
         (lambda: data_geometry([np.nan]), ValueError, "finite"),
         (lambda: data_geometry([1.0], d=0), ValueError, "d must be >= 2"),
         (lambda: data_geometry([1.0], n=0), ValueError, "n must be >= 1"),
         (lambda: data_geometry([1.0], trials=1), ValueError, "trials must be >= 2"),
         (lambda: data_geometry([1.0], seed=None), TypeError, "seed"),
-        (lambda: data_geometry([1.0], progress="yes"), TypeError, "progress must be a bool"),
+        (lambda: data_geometry([1.0], progress="yes"), TypeError, "progress must be True or False"),
         (lambda: monotonicity(kappa=-1.0), ValueError, "kappa must be > 0"),
         (lambda: monotonicity(d=0), ValueError, "d must be >= 3"),
         (lambda: monotonicity(n=0), ValueError, "n must be >= 1"),
         (lambda: monotonicity(d=10, n=9), ValueError, "n \\+ 1 < d"),
-        (lambda: monotonicity(deltas=(-0.5,)), ValueError, "deltas must all be >= 0"),
+        (lambda: monotonicity(deltas=(-0.5,)), ValueError, "every entry of deltas must be >= 0, got -0.5"),
         (lambda: monotonicity(trials=1), ValueError, "trials must be >= 2"),
     ],
 )
@@ -165,13 +165,15 @@ def arrays():
         ({"n": 0}, ValueError, "n must be >= 1"),
         ({"n": 6}, ValueError, "n must be < d"),
         ({"n": 21}, ValueError, "n must be <= 20"),
-        ({"deltas": [0.0, -1.0]}, ValueError, "deltas must all be >= 0"),
+        ({"deltas": [0.0, -1.0]}, ValueError, "every entry of deltas must be >= 0, got -1.0"),
         ({"deltas": [np.inf]}, ValueError, "finite"),
         ({"trials": 0}, ValueError, "trials must be >= 2"),
-        ({"X_pool": np.ones((20, 5))}, ValueError, "X_pool must have d = 6"),
-        ({"X_test": np.ones((30, 7))}, ValueError, "X_test must have d = 6"),
+        ({"X_pool": np.ones((20, 5))}, ValueError,
+         r"X_pool has d = 5 along axis 1 \(shape \(20, 5\)\), but w_star has d = 6"),
+        ({"X_test": np.ones((30, 7))}, ValueError,
+         r"X_test has d = 7 along axis 1 \(shape \(30, 7\)\), but w_star has d = 6"),
         ({"X_test": np.full((3, 6), np.nan)}, ValueError, "finite"),
-        ({"X_pool": np.ones(6)}, ValueError, r"\(n, d\)"),
+        ({"X_pool": np.ones(6)}, ValueError, r"X_pool must have shape \(m, d\)"),
         ({"w_star": np.zeros(6)}, ValueError, "non-zero"),
         ({"seed": -1}, ValueError, "non-negative"),
     ],

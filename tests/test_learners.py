@@ -44,17 +44,17 @@ def test_distillation_weights_equal_the_teacher_when_n_at_least_d():
 
 def test_orthogonal_directions_are_orthogonal_to_the_data(batch):
     X_batch, _ = batch
-    q = orthogonal_directions(X_batch, rng=3)
+    q = orthogonal_directions(X_batch, seed=3)
     residual = np.einsum("tnd,td->tn", X_batch, q)
     assert np.max(np.abs(residual)) < 1e-10 * np.max(np.linalg.norm(q, axis=1))
     with pytest.raises(ValueError, match="n < d"):
-        orthogonal_directions(np.ones((2, 3, 3)), rng=0)
+        orthogonal_directions(np.ones((2, 3, 3)), seed=0)
 
 
 def test_delta_weights_keep_the_training_loss_and_push_by_delta(batch):
     X_batch, w_star = batch
     deltas = np.array([0.0, 0.5, 10.0])
-    weights = delta_weights(X_batch, w_star, deltas, rng=4)
+    weights = delta_weights(X_batch, w_star, deltas, seed=4)
     assert weights.shape == (3, 8, 30)
     w_hat = distillation_weights(X_batch, w_star)
     np.testing.assert_allclose(weights[0], w_hat)
@@ -63,8 +63,8 @@ def test_delta_weights_keep_the_training_loss_and_push_by_delta(batch):
         np.testing.assert_allclose(push, delta, rtol=1e-10, atol=1e-12)
         for X, w in zip(X_batch, weights[k], strict=True):
             assert losses.normalized_cross_entropy(w, X, losses.soft_labels(X, w_star)) < 1e-12
-    with pytest.raises(ValueError, match="deltas must be >= 0"):
-        delta_weights(X_batch, w_star, [-1.0], rng=0)
+    with pytest.raises(ValueError, match=r"every entry of deltas must be >= 0, got -1.0"):
+        delta_weights(X_batch, w_star, [-1.0], seed=0)
 
 
 def test_hard_label_weights_separate_the_transfer_set_and_match_full_space_descent(batch):
@@ -79,7 +79,7 @@ def test_hard_label_weights_separate_the_transfer_set_and_match_full_space_desce
     for _ in range(500):
         w -= step * X.T @ (losses.sigmoid(X @ w) - targets) / X.shape[0]
     np.testing.assert_allclose(weights[0], w, rtol=1e-8, atol=1e-10)
-    with pytest.raises(ValueError, match="lr_scale must be < 2"):
+    with pytest.raises(ValueError, match=r"lr_scale must be in \(0, 2\), got 2.0"):
         hard_label_weights(X_batch, w_star, lr_scale=2.0)
     with pytest.raises(ValueError, match="steps must be >= 1"):
         hard_label_weights(X_batch, w_star, steps=0)
@@ -126,7 +126,7 @@ def test_transfer_risks_count_disagreements():
         (lambda: distillation_weights(np.full((1, 2, 3), np.nan), np.ones(3)), ValueError, "finite"),
         (lambda: distillation_weights(np.ones((1, 2, 3)), np.zeros(3)), ValueError, "non-zero"),
         (lambda: hard_label_weights(np.ones((1, 2, 3)), np.ones(3), steps=1.5), TypeError, "integer"),
-        (lambda: orthogonal_directions(np.ones((1, 2, 3)), rng=None), TypeError, "rng"),
+        (lambda: orthogonal_directions(np.ones((1, 2, 3)), seed=None), TypeError, "seed"),
         (lambda: transfer_risks(np.ones((2, 4)), np.ones(3), np.ones((5, 3))), ValueError, "d = 3"),
         (lambda: transfer_risks(np.ones((2, 3)), np.ones(3), np.ones((5, 4))), ValueError, "X_test"),
     ],

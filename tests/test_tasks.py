@@ -96,7 +96,7 @@ def test_bad_input():
         tasks.empirical_p(np.zeros((2, 5)), np.ones(5), 0.1)
     with pytest.raises(ValueError, match="theta"):
         tasks.empirical_p(np.ones((2, 5)), np.ones(5), 1.7)
-    with pytest.raises(ValueError, match="columns"):
+    with pytest.raises(ValueError, match=r"X has d = 4 along axis 1 \(shape \(2, 4\)\), but w_star has d = 5"):
         tasks.teacher_angles(np.ones((2, 4)), np.ones(5))
     with pytest.raises(ValueError, match="scale"):
         tasks.random_teacher(3, scale=0.0, seed=0)

@@ -58,7 +58,7 @@ def _delta_runs(n, d, kappa, trials, n_test, seed):
     """Test-set logits of ``w_hat`` and of the unit push ``(||w_hat|| / ||q||) q``, per transfer set."""
     task, X_test = _task(d, kappa, seed, n_test)
     X_batch = task.sample(n, rng=seed + 2 + n, trials=trials)
-    w_hat, w_one = delta_weights(X_batch, task.w_star, [0.0, 1.0], rng=seed + 3 + n)
+    w_hat, w_one = delta_weights(X_batch, task.w_star, [0.0, 1.0], seed=seed + 3 + n)
     # The logits are linear in delta: two products serve every delta.
     return X_test @ task.w_star >= 0, X_test @ w_hat.T, X_test @ (w_one - w_hat).T
 
@@ -159,7 +159,7 @@ def _monotonicity_at(n, kappa, d, delta, trials, n_test, steps, seed):
     learners = {
         "distillation": lambda X: distillation_weights(X, w_star),
         "hard-label": lambda X: hard_label_weights(X, w_star, steps=steps),
-        "delta": lambda X: delta_weights(X, w_star, [delta], rng=seed + 7 + X.shape[1])[0],
+        "delta": lambda X: delta_weights(X, w_star, [delta], seed=seed + 7 + X.shape[1])[0],
     }
     out = {}
     for name, learner in learners.items():
