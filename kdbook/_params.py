@@ -212,9 +212,10 @@ def _check_axis(name: str, axis: int, label, size: int, shape: tuple, dims: dict
     expected, owner, owner_shape = dims[label]
     if size != expected:
         hint = ""
-        if label == "d" and len(owner_shape) >= 2 and owner_shape[-2] == size:
+        # The paper's (d, n) layout is the likely mistake for a data matrix (2-D, not a stack).
+        if label == "d" and len(owner_shape) == 2 and owner_shape[-2] == size:
             hint = f" (samples are rows: pass {owner}.T if it is in the paper's d x n layout)"
-        elif label == "d" and len(shape) >= 2 and shape[-2] == expected:
+        elif label == "d" and len(shape) == 2 and shape[-2] == expected:
             hint = f" (samples are rows: pass {name}.T if it is in the paper's d x n layout)"
         raise ValueError(
             f"{name} has {label} = {size} along axis {axis} (shape {shape}), "
