@@ -20,7 +20,6 @@ Samples are rows: every ``X`` has shape ``(n, d)``.
 from __future__ import annotations
 
 import gzip
-import numbers
 import os
 import zlib
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from ._validation import as_float, as_generator
+from ._params import Array, Boolean, Instance, Real, Seed, validate_params
 
 __all__ = ["DigitsSplit", "load_digits_split", "load_mnist"]
 
@@ -76,30 +75,37 @@ class DigitsSplit:
         return len(self.classes)
 
 
-def _check_classes(classes, name: str = "classes") -> tuple:
+#: A sequence of digits 0-9 (whole numbers; at least two, distinct: checked in the body).
+DIGITS = Array(None, integer=True, low=0, high=9)
+#: A fraction of the samples, strictly between 0 and 1.
+FRACTION = Real(0.0, 1.0, low_open=True, high_open=True)
+#: A path to an IDX file.
+PATH = Instance(str, os.PathLike)
+
+
+def _check_classes(classes: np.ndarray | None, name: str) -> tuple:
+    """Validated digits (whole numbers in [0, 9]) as a tuple of ints, at least two and none repeated."""
     if classes is None:
         return tuple(range(10))
-    if isinstance(classes, (str, bytes)):
-        raise TypeError(f"{name} must be a sequence of digits 0-9, got {type(classes).__name__}")
-    try:
-        values = tuple(classes)
-    except TypeError:
-        raise TypeError(f"{name} must be a sequence of digits 0-9, got {type(classes).__name__}") from None
-    for value in values:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must contain integers (digits 0-9), got {value!r}")
-        if not 0 <= value <= 9:
-            raise ValueError(f"{name} must contain digits in [0, 9], got {value}")
+    values = tuple(int(v) for v in classes)
     if len(values) < 2:
         raise ValueError(f"{name} must name at least 2 distinct digits, got {values}")
     if len(set(values)) != len(values):
         raise ValueError(f"{name} must not repeat a digit, got {values}")
-    return tuple(int(v) for v in values)
+    return values
 
 
+@validate_params(
+    seed=Seed(),
+    train_size=FRACTION,
+    distill_size=FRACTION,
+    classes=Array(None, integer=True, low=0, high=9, optional=True),
+    standardize=Boolean(),
+    drop_constant=Boolean(),
+)
 def load_digits_split(
     *,
-    seed,
+    seed=0,
     train_size: float = 0.4,
     distill_size: float = 0.3,
     classes=None,
@@ -114,7 +120,7 @@ def load_digits_split(
 
     Parameters
     ----------
-    seed : int or numpy.random.Generator
+    seed : int >= 0 or numpy.random.Generator, default 0
         Randomness of the split (``None`` is refused: results are reproducible).
     train_size : float in (0, 1)
         Fraction of the (class-filtered) samples that train the teacher.
@@ -137,17 +143,12 @@ def load_digits_split(
     -------
     DigitsSplit
     """
-    rng = as_generator(seed, "seed")
-    train_size = as_float(train_size, "train_size", minimum=0.0, maximum=1.0, strict_minimum=True)
-    distill_size = as_float(distill_size, "distill_size", minimum=0.0, maximum=1.0, strict_minimum=True)
+    rng = seed
     if train_size + distill_size >= 1.0:
         raise ValueError(
             f"train_size + distill_size must be < 1 so that a test part remains, got {train_size + distill_size}"
         )
-    classes = _check_classes(classes)
-    for flag, name in ((standardize, "standardize"), (drop_constant, "drop_constant")):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{name} must be a bool, got {type(flag).__name__}")
+    classes = _check_classes(classes, "classes")
 
     X, digits = load_digits(return_X_y=True)
     keep = np.isin(digits, classes)
@@ -193,8 +194,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _read_idx(path, name: str, magic: int, ndim: int) -> np.ndarray:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a path (str or os.PathLike) to an IDX file, got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{name}: no such file {str(path)!r}")
@@ -225,6 +224,7 @@ def _read_idx(path, name: str, magic: int, ndim: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+@validate_params(images=PATH, labels=PATH, digits=DIGITS)
 def load_mnist(images, labels, digits=(0, 1)):
     """Read MNIST from the standard IDX files and keep some digits, as for Figure 4.
 
@@ -259,11 +259,12 @@ def load_mnist(images, labels, digits=(0, 1)):
     Raises
     ------
     TypeError
-        If a path is not a str/PathLike or ``digits`` is not a sequence of ints.
+        If a path is not a str/PathLike or ``digits`` is not a sequence of numbers.
     ValueError
         If a file is missing, damaged, truncated or of the wrong kind, the
-        counts differ, a label is not a digit, or ``digits`` is invalid or
-        names a digit absent from the files.
+        counts differ, a label is not a digit, or ``digits`` is invalid (not
+        whole numbers in 0-9, fewer than two, repeated) or names a digit
+        absent from the files.
 
     Examples
     --------

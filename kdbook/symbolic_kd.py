@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from ._validation import as_data_matrix, as_float, as_int
+from ._params import Array, Integer, Real, validate_params
 
 __all__ = [
     "SymbolicIdentity",
@@ -62,14 +62,15 @@ def _log_sigmoid(u):
     return -sp.log(1 + sp.exp(-u))
 
 
+@validate_params(d=Integer(1, 4))
 def logistic_kd_identity(d: int = 2) -> SymbolicIdentity:
     """Sympy check for a logistic student ``sigma(w^T z)`` with ``d`` weights.
 
     Loss of one sample with label ``y`` (a symbol: any value in ``[0, 1]``)
     and teacher ``theta``: ``(1 - lam) CE(sigma(w^T z), y) + lam CE(sigma(w^T z), sigma(theta^T z))``
-    with ``CE(s, t) = -t log s - (1 - t) log(1 - s)``.
+    with ``CE(s, t) = -t log s - (1 - t) log(1 - s)``. ``d`` is an int in ``[1, 4]``
+    (sympy's simplification grows quickly with it).
     """
-    d = as_int(d, "d", minimum=1, maximum=4)
     w = sp.symbols(f"w0:{d}", real=True)
     theta = sp.symbols(f"theta0:{d}", real=True)
     z = sp.symbols(f"z0:{d}", real=True)
@@ -92,6 +93,7 @@ def logistic_kd_identity(d: int = 2) -> SymbolicIdentity:
     return SymbolicIdentity(kd_gradient, decomposition, differences)
 
 
+@validate_params(n_classes=Integer(2, 4), d=Integer(1, 3), label=Integer(0, 3))
 def softmax_kd_identity(n_classes: int = 3, d: int = 2, label: int = 0) -> SymbolicIdentity:
     """Sympy check for a softmax student ``softmax(W z)`` with ``K = n_classes`` and ``d`` features.
 
@@ -99,10 +101,14 @@ def softmax_kd_identity(n_classes: int = 3, d: int = 2, label: int = 0) -> Symbo
     ``(1 - lam) CE(softmax(W z), e_label) + lam CE(softmax(W z), softmax(Theta z))``
     with ``CE(p, q) = -sum_k q_k log p_k``. Each difference is simplified after
     writing the exponentials of the logits as positive symbols.
+
+    Parameters
+    ----------
+    n_classes : int in [2, 4]; d : int in [1, 3]; label : int in [0, n_classes - 1]
     """
-    K = as_int(n_classes, "n_classes", minimum=2, maximum=4)
-    d = as_int(d, "d", minimum=1, maximum=3)
-    label = as_int(label, "label", minimum=0, maximum=K - 1)
+    K = n_classes
+    if label > K - 1:
+        raise ValueError(f"label must be <= n_classes - 1 = {K - 1}, got {label}")
     lam = sp.Symbol("lambda", real=True)
     z = sp.symbols(f"z0:{d}", real=True)
     W = sp.Matrix(K, d, lambda k, j: sp.Symbol(f"w{k}{j}", real=True))
@@ -134,6 +140,10 @@ def softmax_kd_identity(n_classes: int = 3, d: int = 2, label: int = 0) -> Symbo
     return SymbolicIdentity(kd_gradient, decomposition, differences)
 
 
+@validate_params(
+    W=Array("K", "d"), Theta=Array("K", "d"), Z=Array("n", "d"), y=Array("n", integer=True, low=0),
+    lam=Real(0.0, 1.0),
+)
 def torch_kd_gradient_gap(W, Theta, Z, y, lam: float) -> float:
     """Largest absolute difference between two autograd gradients, in float64.
 
@@ -146,7 +156,7 @@ def torch_kd_gradient_gap(W, Theta, Z, y, lam: float) -> float:
     Parameters
     ----------
     W, Theta : arrays of shape (K, d); Z : array of shape (n, d);
-    y : int array of shape (n,); lam : float in [0, 1]
+    y : int array of shape (n,), labels in ``0, ..., K - 1``; lam : float in [0, 1]
 
     Returns
     -------
@@ -155,13 +165,10 @@ def torch_kd_gradient_gap(W, Theta, Z, y, lam: float) -> float:
     import torch
     import torch.nn.functional as F
 
-    from .variance import _check_labels, _check_weights
+    from .variance._checks import _check_classes, _check_label_range
 
-    W = _check_weights(W, "W")
-    Theta = _check_weights(Theta, "Theta", d=W.shape[1], n_classes=W.shape[0])
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
-    y = _check_labels(y, Z.shape[0], W.shape[0])
-    lam = as_float(lam, "lam", minimum=0.0, maximum=1.0)
+    _check_classes(W, "W")
+    _check_label_range(y, W.shape[0], "y", "K = W.shape[0]")
     Z_t = torch.tensor(Z, dtype=torch.float64)
     y_t = torch.tensor(y, dtype=torch.int64)
 

@@ -59,16 +59,18 @@ def test_class_subset_gives_labels_as_positions():
     [
         ({"seed": None}, TypeError, "seed must be an int"),
         ({"seed": -1}, ValueError, "seed must be a non-negative"),
-        ({"seed": 0, "train_size": 0.0}, ValueError, "train_size must be > 0"),
-        ({"seed": 0, "train_size": 1.5}, ValueError, "train_size must be <= 1"),
+        ({"seed": 0, "train_size": 0.0}, ValueError, r"train_size must be in \(0, 1\), got 0.0"),
+        ({"seed": 0, "train_size": 1.5}, ValueError, r"train_size must be in \(0, 1\), got 1.5"),
+        ({"seed": 0, "train_size": 1.0}, ValueError, r"train_size must be in \(0, 1\), got 1.0"),
         ({"seed": 0, "distill_size": float("nan")}, ValueError, "distill_size must be finite"),
         ({"seed": 0, "train_size": 0.6, "distill_size": 0.4}, ValueError, "train_size \\+ distill_size must be < 1"),
         ({"seed": 0, "classes": (1,)}, ValueError, "at least 2"),
         ({"seed": 0, "classes": (1, 1)}, ValueError, "must not repeat"),
-        ({"seed": 0, "classes": (1, 10)}, ValueError, "digits in \\[0, 9\\]"),
-        ({"seed": 0, "classes": (1, 2.5)}, TypeError, "classes must contain integers"),
-        ({"seed": 0, "classes": "01"}, TypeError, "classes must be a sequence"),
-        ({"seed": 0, "standardize": "yes"}, TypeError, "standardize must be a bool"),
+        ({"seed": 0, "classes": (1, 10)}, ValueError, r"every entry of classes must be in \[0, 9\], got 10"),
+        ({"seed": 0, "classes": (1, 2.5)}, ValueError, "classes must hold whole numbers"),
+        ({"seed": 0, "classes": "01"}, TypeError, "classes must be an array of numbers, got str"),
+        ({"seed": 0, "standardize": "yes"}, TypeError, "standardize must be True or False, got str"),
+        ({"seed": 0, "drop_constant": 1}, TypeError, "drop_constant must be True or False, got int"),
     ],
 )
 def test_bad_input_names_the_parameter(kwargs, error, match):
@@ -76,9 +78,10 @@ def test_bad_input_names_the_parameter(kwargs, error, match):
         load_digits_split(**kwargs)
 
 
-def test_seed_is_keyword_only():
+def test_seed_is_keyword_only_and_defaults_to_zero():
     with pytest.raises(TypeError):
         load_digits_split(0)
+    np.testing.assert_array_equal(load_digits_split().X_train, load_digits_split(seed=0).X_train)
 
 
 # --- load_mnist on small IDX files written here --------------------------------
@@ -194,8 +197,9 @@ def test_load_mnist_checks_labels_against_images(mnist_like, tmp_path):
 @pytest.mark.parametrize(
     "digits, error, match",
     [((0,), ValueError, "digits must name at least 2"), ((1, 1), ValueError, "digits must not repeat"),
-     ((0, 10), ValueError, r"digits must contain digits in \[0, 9\]"), ("01", TypeError, "digits must be"),
-     ((0, 1.0), TypeError, "digits must contain integers")],
+     ((0, 10), ValueError, r"every entry of digits must be in \[0, 9\], got 10"),
+     ("01", TypeError, "digits must be an array of numbers"),
+     ((0, 1.5), ValueError, "digits must hold whole numbers")],
 )
 def test_load_mnist_rejects_bad_digits(mnist_like, digits, error, match):
     paths, _, _ = mnist_like
@@ -205,7 +209,9 @@ def test_load_mnist_rejects_bad_digits(mnist_like, digits, error, match):
 
 def test_load_mnist_rejects_bad_paths(mnist_like, tmp_path):
     paths, _, _ = mnist_like
-    with pytest.raises(TypeError, match="images must be a path"):
+    with pytest.raises(TypeError, match="images must be an instance of str or PathLike, got bytes"):
         load_mnist(open(paths["images"], "rb").read(), paths["labels"])
+    with pytest.raises(TypeError, match="labels must be an instance of str or PathLike, got None"):
+        load_mnist(paths["images"], None)
     with pytest.raises(ValueError, match="labels: no such file"):
         load_mnist(paths["images"], tmp_path / "absent")

@@ -94,10 +94,16 @@ def test_torch_autograd_gap_is_rounding(softmax_task):
 def test_symbolic_bad_input():
     with pytest.raises(ValueError, match="d"):
         symbolic_kd.logistic_kd_identity(d=0)
-    with pytest.raises(ValueError, match="label"):
+    with pytest.raises(ValueError, match="label must be <= n_classes - 1 = 2, got 3"):
         symbolic_kd.softmax_kd_identity(n_classes=3, d=1, label=3)
-    with pytest.raises(ValueError, match="lam"):
+    with pytest.raises(ValueError, match=r"lam must be in \[0, 1\], got 1.5"):
         symbolic_kd.torch_kd_gradient_gap(np.zeros((2, 2)), np.zeros((2, 2)), np.ones((3, 2)), [0, 1, 0], 1.5)
+    with pytest.raises(ValueError, match=r"Theta has K = 3 along axis 0 \(shape \(3, 2\)\), but W has K = 2"):
+        symbolic_kd.torch_kd_gradient_gap(np.zeros((2, 2)), np.zeros((3, 2)), np.ones((3, 2)), [0, 1, 0], 0.5)
+    with pytest.raises(ValueError, match=r"y has n = 2 along axis 0 \(shape \(2,\)\), but Z has n = 3"):
+        symbolic_kd.torch_kd_gradient_gap(np.zeros((2, 2)), np.zeros((2, 2)), np.ones((3, 2)), [0, 1], 0.5)
+    with pytest.raises(ValueError, match=r"y must contain class labels in \[0, 1\]"):
+        symbolic_kd.torch_kd_gradient_gap(np.zeros((2, 2)), np.zeros((2, 2)), np.ones((3, 2)), [0, 1, 2], 0.5)
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -197,6 +203,16 @@ def test_runs_are_reproducible(task, softmax_task):
                                       W_star=W_star, record_every=50)
     assert run.final.shape == (2, 2, 3, 3) and run.excess.shape == (2, 2, 2)
     assert np.all(run.excess > -1e-12)
+    # seed defaults to 0
+    for one, two in zip(variance.make_least_squares(20, 3), variance.make_least_squares(20, 3, seed=0), strict=True):
+        np.testing.assert_array_equal(one, two)
+    del kwargs["seed"]
+    default = variance.run_kd_sgd_least_squares(A, b, teachers["other data"], [0.2, 0.8], **kwargs)
+    zero = variance.run_kd_sgd_least_squares(A, b, teachers["other data"], [0.2, 0.8], seed=0, **kwargs)
+    np.testing.assert_array_equal(default.final, zero.final)
+    settings = dict(lr=0.5, batch_size=5, steps=20, n_seeds=2, record_every=10)
+    np.testing.assert_array_equal(variance.run_kd_sgd_softmax(Z, y, W_star, [0.5], **settings).final,
+                                  variance.run_kd_sgd_softmax(Z, y, W_star, [0.5], seed=0, **settings).final)
 
 
 def test_softmax_optimum_and_teachers(softmax_task):
@@ -232,13 +248,15 @@ def test_helpers(task):
 def test_bad_input(task, softmax_task):
     A, b, teachers = task
     theta = teachers["other data"]
-    with pytest.raises(ValueError, match=r"lams must lie in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"every entry of lams must be in \[0, 1\], got 1.2"):
         variance.lam_values([0.2, 1.2])
+    with pytest.raises(ValueError, match=r"lams must be a number or have shape \(L,\)"):
+        variance.lam_values([[0.2]])
     with pytest.raises(ValueError, match="finite"):
         variance.lam_values([np.nan])
     with pytest.raises(TypeError, match="lams"):
         variance.lam_values("0.5")
-    with pytest.raises(ValueError, match="lam"):
+    with pytest.raises(ValueError, match=r"lam must be in \[0, 1\], got -0.1"):
         variance.kd_stationary_point(theta, theta, -0.1)
     with pytest.raises(ValueError, match="lr must be > 0"):
         variance.run_kd_sgd_least_squares(A, b, theta, [0.5], lr=0.0, batch_size=1, steps=10, n_seeds=1, seed=0)
@@ -248,13 +266,16 @@ def test_bad_input(task, softmax_task):
         variance.run_kd_sgd_least_squares(A, b, theta, [0.5], lr=0.1, batch_size=1, steps=0, n_seeds=1, seed=0)
     with pytest.raises(TypeError, match="seed"):
         variance.run_kd_sgd_least_squares(A, b, theta, [0.5], lr=0.1, batch_size=1, steps=10, n_seeds=1, seed=None)
-    with pytest.raises(ValueError, match="theta"):
+    with pytest.raises(ValueError, match=r"theta has d = 2 along axis 0 \(shape \(2,\)\), but A has d = 4"):
         variance.run_kd_sgd_least_squares(A, b, theta[:2], [0.5], lr=0.1, batch_size=1, steps=10, n_seeds=1, seed=0)
+    with pytest.raises(ValueError, match="record_every must be <= steps = 10, got 20"):
+        variance.run_kd_sgd_least_squares(A, b, theta, [0.5], lr=0.1, batch_size=1, steps=10, n_seeds=1,
+                                          record_every=20)
     with pytest.raises(ValueError, match="diverged"):
         variance.run_kd_sgd_least_squares(A, b, theta, [0.0], lr=50.0, batch_size=1, steps=500, n_seeds=1, seed=0)
     with pytest.raises(ValueError, match="too large"):
         variance.sgd_stationary_covariance(A, b, lr=5.0)
-    with pytest.raises(ValueError, match="b must have one entry per row"):
+    with pytest.raises(ValueError, match=r"b has n = 119 along axis 0 \(shape \(119,\)\), but A has n = 120"):
         variance.least_squares_gradients(theta, A, b[:-1])
     with pytest.raises(ValueError, match="finite"):
         variance.least_squares_gradients(theta, np.full_like(A, np.inf), b)
@@ -262,26 +283,38 @@ def test_bad_input(task, softmax_task):
         variance.kd_second_moment(A, A, 0.5, batch_size=0)
     with pytest.raises(ValueError, match="same shape"):
         variance.optimal_distillation_weight(A, A[:-1])
+    with pytest.raises(ValueError, match=r"grads_x must hold one gradient per sample: shape \(n, ...\)"):
+        variance.optimal_distillation_weight(A[:, 0], A[:, 0])
     with pytest.raises(ValueError, match="both be zero"):
         variance.balanced_weight(0.0, 0.0)
     with pytest.raises(ValueError, match="noise_floor"):
         variance.balanced_weight(-1.0, 1.0)
     Z, y = softmax_task
     W = np.zeros((3, 3))
-    with pytest.raises(ValueError, match="class labels"):
+    with pytest.raises(ValueError, match=r"y must contain class labels in \[0, 2\]"):
         variance.softmax_loss(W, Z, np.full(len(y), 3))
-    with pytest.raises(TypeError, match="integer class labels"):
+    with pytest.raises(ValueError, match="y must hold whole numbers"):
         variance.kd_gradients_softmax(W, W, Z, np.full(len(y), 0.5), 0.5)
-    with pytest.raises(ValueError, match="Theta must have K = 3 rows"):
+    with pytest.raises(ValueError, match=r"y must hold whole numbers \(class labels"):
+        variance.softmax_loss(W, Z, np.full(len(y), 0.5))
+    with pytest.raises(ValueError, match=r"Theta has K = 4 along axis 0 \(shape \(4, 3\)\), but W has K = 3"):
         variance.kd_gradients_softmax(W, np.zeros((4, 3)), Z, y, 0.5)
+    with pytest.raises(ValueError, match="W must have at least K = 2 rows"):
+        variance.softmax_probabilities(np.zeros((1, 3)), Z)
     with pytest.raises(ValueError, match="probability rows"):
         variance.softmax_gradients(W, Z, np.full((len(y), 3), 0.5))
-    with pytest.raises(ValueError, match="targets"):
+    with pytest.raises(ValueError, match=r"targets must be labels of shape \(n,\) = \(300,\) or probabilities"):
+        variance.softmax_gradients(W, Z, np.full((len(y), 4), 0.25))
+    with pytest.raises(ValueError, match=r"every entry of targets must be in \[0, 1\], got 2.0"):
         variance.logistic_gradients(np.zeros(3), Z, np.full(len(y), 2.0))
-    with pytest.raises(ValueError, match="n_components"):
+    with pytest.raises(ValueError, match=r"n_components must be <= min\(n, p\) = 3"):
         variance.linear_features(Z, n_components=10)
-    with pytest.raises(ValueError, match="x_true"):
+    with pytest.raises(ValueError, match="fit_rows must select rows of X"):
+        variance.linear_features(Z, n_components=2, fit_rows=[400])
+    with pytest.raises(ValueError, match=r"x_true must have shape \(d,\) = \(3,\)"):
         variance.make_least_squares(10, 3, seed=0, x_true=np.zeros(2))
+    with pytest.raises(ValueError, match=r"y must contain class labels in \[0, 1\] \(K = Theta.shape\[0\]\)"):
+        variance.run_kd_sgd_softmax(Z, y, np.zeros((2, 3)), [0.5], lr=0.1, batch_size=1, steps=10, n_seeds=1)
 
 
 # --------------------------------------------------------------------------- widget
@@ -293,15 +326,33 @@ def test_widget_draws_and_reports_bad_settings(task):
     axes = fig.get_axes()
     assert len(axes) == 2 and all(ax.get_xlabel() and ax.get_ylabel() for ax in axes)
     plt.close(fig)
+    # a step size without a stationary regime is a mathematical outcome: drawn as a message
+    assert variance.sgd_contraction_factor(A, lr=5.0) >= 1 > variance.sgd_contraction_factor(A, lr=0.05)
     fig = draw_kd_sgd(A, b, teachers, lam=0.5, teacher="early-stopped", lr=5.0, batch_size=1, steps=200, n_seeds=3)
-    assert "No stationary regime" in fig.get_axes()[0].texts[0].get_text()
+    text = fig.get_axes()[0].texts[0].get_text()
+    assert "No stationary regime" in text and "lr = 5.0 is too large" in text
+    with pytest.raises(ValueError, match="lr = 5.0 is too large"):  # the same condition as the closed form's
+        variance.sgd_stationary_covariance(A, b, lr=5.0)
     plt.close(fig)
+    # bad input raises, even where it would only surface inside the closed forms
+    with pytest.raises(ValueError, match=r"b has n = 119 along axis 0 \(shape \(119,\)\), but A has n = 120"):
+        draw_kd_sgd(A, b[:-1], teachers, lam=0.5, teacher="early-stopped", lr=5.0, batch_size=1)
+    with pytest.raises(ValueError, match=r"teachers\['other data'\] must have shape \(4,\)"):
+        draw_kd_sgd(A, b, {"other data": np.ones(3)}, lam=0.5, teacher="other data", lr=5.0, batch_size=1)
+    with pytest.raises(ValueError, match="lr must be > 0, got -1.0"):
+        draw_kd_sgd(A, b, teachers, lam=0.5, teacher="early-stopped", lr=-1.0, batch_size=1)
+    with pytest.raises(TypeError, match="seed must be an int seed"):
+        draw_kd_sgd(A, b, teachers, lam=0.5, teacher="early-stopped", lr=0.05, batch_size=1, seed=None)
     with pytest.raises(ValueError, match="teacher must be one of"):
         draw_kd_sgd(A, b, teachers, lam=0.5, teacher="oracle", lr=0.05, batch_size=1)
-    with pytest.raises(ValueError, match="lam"):
+    with pytest.raises(ValueError, match=r"lam must be in \[0, 1\], got 2.0"):
         draw_kd_sgd(A, b, teachers, lam=2.0, teacher="early-stopped", lr=0.05, batch_size=1)
-    with pytest.raises(TypeError, match="teachers"):
+    with pytest.raises(TypeError, match="teachers must be an instance of Mapping, got list"):
         draw_kd_sgd(A, b, [], lam=0.5, teacher="early-stopped", lr=0.05, batch_size=1)
+    with pytest.raises(ValueError, match="teachers must be a non-empty mapping"):
+        draw_kd_sgd(A, b, {}, lam=0.5, teacher="early-stopped", lr=0.05, batch_size=1)
+    with pytest.raises(ValueError, match=r"lr must be in \[0.001, 1\], got 5.0"):
+        kd_sgd_explorer(A, b, teachers, lr=5.0)
     app = kd_sgd_explorer(A, b, teachers)
     app.redraw()
     assert hasattr(app, "children")
@@ -321,5 +372,24 @@ def test_softmax_hessian_matches_finite_differences(softmax_task):
     np.testing.assert_allclose(H @ direction.ravel(), numeric.ravel(), atol=1e-7)
     # adding one vector to every row changes nothing: a null direction
     np.testing.assert_allclose(H @ np.tile(rng.standard_normal(3), 3), 0, atol=1e-12)
-    with pytest.raises(ValueError, match="Z must have d = 3 columns"):
+    with pytest.raises(ValueError, match=r"Z has d = 2 along axis 1 \(shape \(300, 2\)\), but W has d = 3"):
         variance.softmax_hessian(W, Z[:, :2])
+
+
+def test_explorer_redraws_from_the_same_seed(task, monkeypatch):
+    """A Generator seed is copied per redraw, so one setting always draws the same figure (as an int seed does)."""
+    import kdbook.explore.variance as explore_variance
+
+    A, b, teachers = task
+    draws = []
+
+    def spy(*args, seed, **kwargs):
+        draws.append(seed.integers(1_000_000))
+        return plt.figure()
+
+    monkeypatch.setattr(explore_variance, "draw_kd_sgd", spy)
+    app = explore_variance.kd_sgd_explorer(A, b, teachers, seed=np.random.default_rng(7))
+    app.redraw()
+    app.redraw()
+    assert len(draws) >= 2 and len(set(draws)) == 1
+    plt.close("all")

@@ -12,18 +12,20 @@ batch size.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import as_data_matrix, as_float, as_int, as_vector
+from .._params import Array, Instance, Integer, Real, Seed, validate_params
+from .._validation import as_vector
 from ..plots import ROLE_COLORS, label_axes
 from ..variance import (
     best_weight_for_sgd,
-    lam_values,
     least_squares_stationary_risk,
     run_kd_sgd_least_squares,
+    sgd_contraction_factor,
 )
 from .core import explorer
 
@@ -31,8 +33,9 @@ __all__ = ["draw_kd_sgd", "kd_sgd_explorer"]
 
 
 def _check_teachers(teachers: Mapping[str, object], d: int) -> dict:
-    if not isinstance(teachers, Mapping) or not teachers:
-        raise TypeError("teachers must be a non-empty mapping from a name to a weight vector of shape (d,)")
+    """The mapping's values are weight vectors of A's dimension (the declaration checks only that it is a mapping)."""
+    if not teachers:
+        raise ValueError("teachers must be a non-empty mapping from a name to a weight vector of shape (d,)")
     checked = {}
     for name, theta in teachers.items():
         theta = as_vector(theta, f"teachers[{name!r}]")
@@ -42,6 +45,10 @@ def _check_teachers(teachers: Mapping[str, object], d: int) -> dict:
     return checked
 
 
+@validate_params(
+    A=Array("n", "d"), b=Array("n"), teachers=Instance(Mapping), lam=Real(0.0, 1.0), teacher=Instance(str),
+    lr=Real(0.0, low_open=True), batch_size=Integer(1), steps=Integer(1), n_seeds=Integer(1), seed=Seed(),
+)
 def draw_kd_sgd(
     A,
     b,
@@ -63,32 +70,32 @@ def draw_kd_sgd(
     teachers : mapping of name to array of shape (d,)
     lam : float in [0, 1]; teacher : a key of ``teachers``
     lr : float > 0; batch_size : int >= 1
-    steps, n_seeds : SGD length and number of seeds averaged
-    seed : int or numpy Generator
+    steps, n_seeds : ints >= 1, SGD length and number of seeds averaged
+    seed : int >= 0 or numpy Generator, default 0
 
-    If ``lr`` is too large for SGD to stay bounded the figure says so instead
-    of plotting diverging curves.
+    If ``lr`` is too large for SGD's second moment to stay bounded
+    (:func:`kdbook.variance.sgd_contraction_factor` at least 1) there is no
+    stationary regime, and the figure says so instead of plotting diverging
+    curves. Bad input raises.
     """
-    A = as_data_matrix(A, "A")
     teachers = _check_teachers(teachers, A.shape[1])
     if teacher not in teachers:
         raise ValueError(f"teacher must be one of {sorted(teachers)}, got {teacher!r}")
-    lam = as_float(lam, "lam", minimum=0.0, maximum=1.0)
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    batch_size = as_int(batch_size, "batch_size", minimum=1)
     theta = teachers[teacher]
     # Stacked, the two panels keep 9-11 pt text at the book's column width.
     fig, (left, right) = plt.subplots(2, 1, figsize=(7.2, 7.0), layout="constrained")
-    grid = np.linspace(0, 1, 101)
-    try:
-        risk = least_squares_stationary_risk(A, b, theta, grid, lr=lr, batch_size=batch_size)
-        best = best_weight_for_sgd(A, b, theta, lr=lr, batch_size=batch_size)
-    except ValueError as err:
+    factor = sgd_contraction_factor(A, lr=lr, batch_size=batch_size)
+    if factor >= 1:
         for ax in (left, right):
             ax.axis("off")
-        left.text(0.0, 0.5, f"No stationary regime:\n{err}", wrap=True, fontsize=11)
+        message = (f"No stationary regime:\nlr = {lr} is too large: SGD's second moment diverges "
+                   f"(contraction factor {factor:.3g} >= 1)")
+        left.text(0.0, 0.5, message, wrap=True, fontsize=11)
         return fig
-    lams = lam_values(sorted({0.0, lam}))
+    grid = np.linspace(0, 1, 101)
+    risk = least_squares_stationary_risk(A, b, theta, grid, lr=lr, batch_size=batch_size)
+    best = best_weight_for_sgd(A, b, theta, lr=lr, batch_size=batch_size)
+    lams = np.array(sorted({0.0, lam}))
     run = run_kd_sgd_least_squares(
         A, b, theta, lams, lr=lr, batch_size=batch_size, steps=steps, n_seeds=n_seeds, seed=seed,
         record_every=max(1, steps // 150),
@@ -113,16 +120,22 @@ def draw_kd_sgd(
     return fig
 
 
+@validate_params(
+    A=Array("n", "d"), b=Array("n"), teachers=Instance(Mapping), lam=Real(0.0, 1.0), lr=Real(0.001, 1.0),
+    batch_size=Integer(1, 64), seed=Seed(),
+)
 def kd_sgd_explorer(A, b, teachers: Mapping[str, object], *, lam: float = 0.5, lr: float = 0.05,
                     batch_size: int = 1, seed=0):
-    """Sliders over ``lam``, step size and batch size, and a menu of teachers, redrawing :func:`draw_kd_sgd`."""
+    """Sliders over ``lam``, step size and batch size, and a menu of teachers, redrawing :func:`draw_kd_sgd`.
+
+    ``lam`` in [0, 1], ``lr`` in [0.001, 1] and ``batch_size`` in [1, 64] are
+    the sliders' starting values (and ranges); ``seed`` (int >= 0 or numpy
+    Generator, default 0) seeds every redraw alike, so one setting always
+    gives the same figure.
+    """
     import ipywidgets as widgets
 
-    A = as_data_matrix(A, "A")
     teachers = _check_teachers(teachers, A.shape[1])
-    lam = as_float(lam, "lam", minimum=0.0, maximum=1.0)
-    lr = as_float(lr, "lr", minimum=0.001, maximum=1.0)
-    batch_size = as_int(batch_size, "batch_size", minimum=1, maximum=64)
     style = {"description_width": "initial"}
     controls = {
         "lam": widgets.FloatSlider(value=lam, min=0.0, max=1.0, step=0.05, description="lambda",
@@ -134,7 +147,8 @@ def kd_sgd_explorer(A, b, teachers: Mapping[str, object], *, lam: float = 0.5, l
                                         continuous_update=False),
     }
     return explorer(
-        lambda **values: draw_kd_sgd(A, b, teachers, seed=seed, **values),
+        # A copy per redraw: every redraw starts from the same generator state, as an int seed would.
+        lambda **values: draw_kd_sgd(A, b, teachers, seed=copy.deepcopy(seed), **values),
         controls,
         title="Distillation SGD: noise floor against bias toward the teacher",
     )

@@ -30,21 +30,19 @@ Contents:
   weight ``lam* = E<grad f_xi(x*), grad f_xi(theta)> / E||grad f_xi(theta)||^2``;
 * least-squares closed forms: the stationary point ``x_lam = (1 - lam) x* +
   lam theta``, the noise there ``(1 - lam)^2 sigma_*^2``, the exact stationary
-  covariance of constant-step SGD and the resulting bias/variance split;
+  covariance of constant-step SGD (and its contraction factor, which says
+  whether a stationary regime exists) and the resulting bias/variance split;
 * teachers of different quality (exact optimum, early-stopped, other data);
 * SGD runners batched over ``lam`` values and seeds, for least squares and
   softmax regression, with the biased (distillation) and unbiased estimators.
 
 The pieces live in private modules named for their concept and are
 re-exported here, so ``from kdbook.variance import X`` is the public path:
-``_checks`` (input checks), ``_least_squares``, ``_softmax`` (logistic and
+``_checks`` (checks that involve several parameters), ``_least_squares``, ``_softmax`` (logistic and
 softmax students), ``_moments`` (closed forms of the gradient noise),
 ``_stationary`` (stationary risk of SGD) and ``_sgd`` (the SGD runners).
 """
 
-# kdbook.symbolic_kd validates its softmax inputs with these two private checks.
-from ._checks import _check_labels as _check_labels
-from ._checks import _check_weights as _check_weights
 from ._checks import lam_values
 from ._least_squares import (
     early_stopped_least_squares,
@@ -73,6 +71,7 @@ from ._stationary import (
     balanced_weight,
     best_weight_for_sgd,
     least_squares_stationary_risk,
+    sgd_contraction_factor,
     sgd_stationary_covariance,
     small_step_noise_floor,
 )
@@ -98,6 +97,7 @@ __all__ = [
     "kd_stationary_point",
     "kd_second_moment",
     "optimal_distillation_weight",
+    "sgd_contraction_factor",
     "sgd_stationary_covariance",
     "small_step_noise_floor",
     "balanced_weight",

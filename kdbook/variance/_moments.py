@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_int, as_vector
-from ._checks import _as_lam, _check_per_sample, lam_values
+from .._params import Array, Boolean, Integer, Real, validate_params
+from ._checks import LAMS, _check_per_sample, _lam_array
 
 
+@validate_params(x_star=Array("d"), theta=Array("d"), lam=Real(0.0, 1.0))
 def kd_stationary_point(x_star, theta, lam: float) -> np.ndarray:
     """The least-squares distillation stationary point ``x_lam = (1 - lam) x* + lam theta``.
 
@@ -15,11 +16,6 @@ def kd_stationary_point(x_star, theta, lam: float) -> np.ndarray:
     ``H = A^T A / n``; it vanishes at ``x_lam`` (unique if ``H`` is invertible).
     The student is pulled a fraction ``lam`` of the way toward the teacher.
     """
-    x_star = as_vector(x_star, "x_star")
-    theta = as_vector(theta, "theta")
-    if theta.shape != x_star.shape:
-        raise ValueError(f"theta must have the shape of x_star {x_star.shape}, got {theta.shape}")
-    lam = _as_lam(lam)
     return (1.0 - lam) * x_star + lam * theta
 
 
@@ -36,7 +32,7 @@ def _moments(grads_x: np.ndarray, grads_theta: np.ndarray):
     )
 
 
-def _pair(grads_x, grads_theta):
+def _pair(grads_x: np.ndarray, grads_theta: np.ndarray):
     gx = _check_per_sample(grads_x, "grads_x")
     gt = _check_per_sample(grads_theta, "grads_theta")
     if gx.shape != gt.shape:
@@ -44,6 +40,11 @@ def _pair(grads_x, grads_theta):
     return gx, gt
 
 
+#: Per-sample gradients: shape ``(n, ...)``, checked in the body (at least two axes, equal shapes).
+GRADS = Array(...)
+
+
+@validate_params(grads_x=GRADS, grads_theta=GRADS, lam=LAMS, batch_size=Integer(1), unbiased=Boolean())
 def kd_second_moment(grads_x, grads_theta, lam, *, batch_size: int = 1, unbiased: bool = False):
     """``E || mean_{i in B} (grad f_i(x) - lam grad f_i(theta)) ||^2`` over minibatches ``B``.
 
@@ -65,9 +66,9 @@ def kd_second_moment(grads_x, grads_theta, lam, *, batch_size: int = 1, unbiased
     float, or ndarray of the shape of ``lam``.
     """
     gx, gt = _pair(grads_x, grads_theta)
-    scalar = np.ndim(lam) == 0
-    lams = lam_values(lam, "lam")
-    m = as_int(batch_size, "batch_size", minimum=1)
+    scalar = lam.ndim == 0
+    lams = _lam_array(lam, "lam")
+    m = batch_size
     xx, xt, tt, mx2, mxt, mt2 = _moments(gx, gt)
     per_sample = xx - 2 * lams * xt + lams**2 * tt
     if unbiased:
@@ -80,6 +81,7 @@ def kd_second_moment(grads_x, grads_theta, lam, *, batch_size: int = 1, unbiased
     return float(value[0]) if scalar else value
 
 
+@validate_params(grads_x=GRADS, grads_theta=GRADS, batch_size=Integer(1), unbiased=Boolean())
 def optimal_distillation_weight(grads_x, grads_theta, *, batch_size: int = 1, unbiased: bool = False) -> float:
     """The weight ``lam*`` minimizing :func:`kd_second_moment` (unconstrained).
 
@@ -96,7 +98,7 @@ def optimal_distillation_weight(grads_x, grads_theta, *, batch_size: int = 1, un
     the best admissible weight is ``clip(lam*, 0, 1)``.
     """
     gx, gt = _pair(grads_x, grads_theta)
-    m = as_int(batch_size, "batch_size", minimum=1)
+    m = batch_size
     xx, xt, tt, mx2, mxt, mt2 = _moments(gx, gt)
     if unbiased:
         numerator, denominator = (xt - mxt) / m, (tt - mt2) / m

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import softmax
 
-from .._validation import as_data_matrix, as_float, as_generator, as_int, as_vector
-from ._checks import _check_labels, _check_targets, _check_weights, lam_values
-from ._softmax import softmax_loss
+from .._params import Array, Boolean, Integer, Seed, validate_params
+from .._validation import as_float
+from ._checks import _check_classes, _check_label_range
+from ._softmax import LABELS, softmax_loss
+from ._stationary import LAM_GRID, STEP
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,16 @@ def _check_bounded(iterates: np.ndarray, lr: float) -> None:
         raise ValueError(f"SGD diverged: lr = {lr} is too large for this data")
 
 
-def _sgd_settings(lr, batch_size, steps, n_seeds, record_every):
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    m = as_int(batch_size, "batch_size", minimum=1)
-    steps = as_int(steps, "steps", minimum=1)
-    n_seeds = as_int(n_seeds, "n_seeds", minimum=1)
-    record_every = as_int(record_every, "record_every", minimum=1, maximum=steps)
-    return lr, m, steps, n_seeds, record_every
+def _check_record_every(record_every: int, steps: int) -> None:
+    if record_every > steps:
+        raise ValueError(f"record_every must be <= steps = {steps}, got {record_every}")
+
+
+#: The settings both runners share.
+_SETTINGS = dict(
+    lams=LAM_GRID, lr=STEP, batch_size=Integer(1), steps=Integer(1), n_seeds=Integer(1), seed=Seed(),
+    unbiased=Boolean(), record_every=Integer(1),
+)
 
 
 def _run(lams, start, gradient, excess, *, rng, n, m, lr, steps, record_every) -> SGDRun:
@@ -73,6 +78,7 @@ def _run(lams, start, gradient, excess, *, rng, n, m, lr, steps, record_every) -
     return SGDRun(lams=lams, steps=np.array(records), excess=np.stack(values, axis=-1), final=X)
 
 
+@validate_params(A=Array("n", "d"), b=Array("n"), theta=Array("d"), x0=Array("d", optional=True), **_SETTINGS)
 def run_kd_sgd_least_squares(
     A,
     b,
@@ -83,7 +89,7 @@ def run_kd_sgd_least_squares(
     batch_size: int,
     steps: int,
     n_seeds: int,
-    seed,
+    seed=0,
     x0=None,
     unbiased: bool = False,
     record_every: int = 10,
@@ -103,27 +109,19 @@ def run_kd_sgd_least_squares(
     theta : array of shape (d,), the teacher
     lams : array of L weights in [0, 1]
     lr : float > 0; batch_size : int >= 1; steps : int >= 1; n_seeds : int >= 1
-    seed : int or numpy Generator
+    seed : int >= 0 or numpy Generator, default 0
     x0 : array of shape (d,), optional start (default 0)
     unbiased : bool, add ``lam grad f(theta)`` (stationary point ``x*``)
-    record_every : int, record ``f(x) - f(x*)`` every this many steps
+    record_every : int in [1, steps], record ``f(x) - f(x*)`` every this many steps
 
     Returns
     -------
     SGDRun with ``final`` of shape ``(L, S, d)``.
     """
-    A = as_data_matrix(A, "A")
     n, d = A.shape
-    b = _check_targets(b, n)
-    theta = as_vector(theta, "theta")
-    if theta.shape[0] != d:
-        raise ValueError(f"theta must have shape ({d},) to match A, got {theta.shape}")
-    lams = lam_values(lams)
-    lr, m, steps, n_seeds, record_every = _sgd_settings(lr, batch_size, steps, n_seeds, record_every)
-    rng = as_generator(seed, "seed")
-    x = np.zeros(d) if x0 is None else as_vector(x0, "x0")
-    if x.shape[0] != d:
-        raise ValueError(f"x0 must have shape ({d},), got {x.shape}")
+    _check_record_every(record_every, steps)
+    m, rng = batch_size, seed
+    x = np.zeros(d) if x0 is None else x0
     x_star = np.linalg.lstsq(A, b, rcond=None)[0]
     H = A.T @ A / n
     teacher_pred = A @ theta
@@ -150,6 +148,8 @@ def _softmax_rows(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+@validate_params(Z=Array("n", "d"), y=LABELS, Theta=Array("K", "d"), W_star=Array("K", "d", optional=True),
+                 **_SETTINGS)
 def run_kd_sgd_softmax(
     Z,
     y,
@@ -160,7 +160,7 @@ def run_kd_sgd_softmax(
     batch_size: int,
     steps: int,
     n_seeds: int,
-    seed,
+    seed=0,
     W_star=None,
     unbiased: bool = False,
     record_every: int = 50,
@@ -185,18 +185,15 @@ def run_kd_sgd_softmax(
     -------
     SGDRun with ``final`` of shape ``(L, S, K, d)``.
     """
-    Z = as_data_matrix(Z, "Z")
     n, d = Z.shape
-    Theta = _check_weights(Theta, "Theta", d=d)
+    _check_classes(Theta, "Theta")
     K = Theta.shape[0]
-    y = _check_labels(y, n, K)
-    lams = lam_values(lams)
-    lr, m, steps, n_seeds, record_every = _sgd_settings(lr, batch_size, steps, n_seeds, record_every)
-    rng = as_generator(seed, "seed")
+    _check_label_range(y, K, "y", "K = Theta.shape[0]")
+    _check_record_every(record_every, steps)
+    m, rng = batch_size, seed
     onehot = np.eye(K)[y]
     f_star = 0.0
     if W_star is not None:
-        W_star = _check_weights(W_star, "W_star", d=d, n_classes=K)
         f_star = softmax_loss(W_star, Z, y)
     teacher_probs = softmax(Z @ Theta.T, axis=1)
     full_teacher_grad = (teacher_probs - onehot).T @ Z / n

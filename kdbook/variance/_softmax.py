@@ -7,10 +7,16 @@ import warnings
 import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
-from .._validation import as_data_matrix, as_float, as_float_array, as_int, as_vector
-from ._checks import _as_lam, _check_binary, _check_labels, _check_weights
+from .._params import Array, Instance, Integer, Real, validate_params
+from ._checks import _check_classes, _check_label_range
+
+#: Class labels ``0, ..., K - 1``: whole numbers >= 0 (the upper end is checked against ``K`` in the body).
+LABELS = Array("n", integer=True, low=0)
+#: Targets of a softmax student: labels of shape (n,) or probability rows of shape (n, K), checked in the body.
+SOFT_TARGETS = Array(..., low=0.0)
 
 
+@validate_params(w=Array("d"), Z=Array("n", "d"), targets=Array("n", low=0.0, high=1.0))
 def logistic_gradients(w, Z, targets) -> np.ndarray:
     """Per-sample gradients ``(sigma(w^T z_i) - t_i) z_i`` of the binary cross-entropy.
 
@@ -24,12 +30,11 @@ def logistic_gradients(w, Z, targets) -> np.ndarray:
     -------
     ndarray of shape (n, d).
     """
-    w = as_vector(w, "w")
-    Z = as_data_matrix(Z, "Z", d=w.shape[0])
-    targets = _check_binary(targets, Z.shape[0], "targets")
     return Z * (expit(Z @ w) - targets)[:, None]
 
 
+@validate_params(w=Array("d"), theta=Array("d"), Z=Array("n", "d"), y=Array("n", low=0.0, high=1.0),
+                 lam=Real(0.0, 1.0))
 def kd_gradients_logistic(w, theta, Z, y, lam: float) -> np.ndarray:
     """Per-sample gradients of ``(1 - lam) CE(y) + lam CE(sigma(theta^T z))`` for a logistic student.
 
@@ -37,47 +42,48 @@ def kd_gradients_logistic(w, theta, Z, y, lam: float) -> np.ndarray:
     the chapter checks that it equals ``grad f_i(w) - lam grad f_i(theta)``.
     Shapes as in :func:`logistic_gradients`; ``theta`` has shape ``(d,)``.
     """
-    w = as_vector(w, "w")
-    theta = as_vector(theta, "theta")
-    if theta.shape != w.shape:
-        raise ValueError(f"theta must have the student's shape {w.shape}, got {theta.shape}")
-    Z = as_data_matrix(Z, "Z", d=w.shape[0])
-    y = _check_binary(y, Z.shape[0])
-    lam = _as_lam(lam)
     mixed = (1.0 - lam) * y + lam * expit(Z @ theta)
     return Z * (expit(Z @ w) - mixed)[:, None]
 
 
+@validate_params(W=Array("K", "d"), Z=Array("n", "d"))
 def softmax_probabilities(W, Z) -> np.ndarray:
     """Class probabilities ``softmax(W z_i)``, shape ``(n, K)``; finite for any logits."""
-    W = _check_weights(W, "W")
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
+    _check_classes(W, "W")
     return softmax(Z @ W.T, axis=1)
 
 
-def _targets_matrix(targets, n: int, K: int) -> np.ndarray:
-    array = np.asarray(targets)
-    if array.ndim == 1:
-        labels = _check_labels(array, n, K, "targets")
+def _targets_matrix(targets: np.ndarray, n: int, K: int, name: str) -> np.ndarray:
+    """One-hot rows for labels of shape (n,), or the probability rows themselves (entries >= 0 already checked)."""
+    if targets.ndim == 1 and targets.shape[0] == n:
+        if np.any(targets != np.round(targets)):
+            raise ValueError(f"{name} must hold whole numbers (class labels 0, ..., K - 1) or be probability rows "
+                             f"of shape (n, K), got shape {targets.shape} with fractions")
+        labels = targets.astype(np.int64)
+        _check_label_range(labels, K, name, "K = W.shape[0]")
         return np.eye(K)[labels]
-    array = as_float_array(array, "targets", ndim=2)
-    if array.shape != (n, K):
+    if targets.shape != (n, K):
         raise ValueError(
-            f"targets must be labels of shape (n,) or probabilities of shape ({n}, {K}), got {array.shape}"
+            f"{name} must be labels of shape (n,) = ({n},) or probabilities of shape (n, K) = ({n}, {K}), "
+            f"got shape {targets.shape}"
         )
-    if np.any(array < 0) or not np.allclose(array.sum(axis=1), 1.0, atol=1e-8):
-        raise ValueError("targets must be probability rows: non-negative, each summing to 1")
-    return array
+    if not np.allclose(targets.sum(axis=1), 1.0, atol=1e-8):
+        raise ValueError(f"{name} must be probability rows: non-negative, each summing to 1")
+    return targets
 
 
+@validate_params(W=Array("K", "d"), Z=Array("n", "d"), y=SOFT_TARGETS)
 def softmax_loss(W, Z, y) -> float:
-    """Mean cross-entropy ``-(1/n) sum_i log softmax(W z_i)_{y_i}`` (targets may also be probability rows)."""
-    W = _check_weights(W, "W")
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
-    T = _targets_matrix(y, Z.shape[0], W.shape[0])
+    """Mean cross-entropy ``-(1/n) sum_i log softmax(W z_i)_{y_i}`` (targets may also be probability rows).
+
+    ``y`` : int labels of shape (n,) or probability rows of shape (n, K).
+    """
+    _check_classes(W, "W")
+    T = _targets_matrix(y, Z.shape[0], W.shape[0], "y")
     return float(-np.mean(np.sum(T * log_softmax(Z @ W.T, axis=1), axis=1)))
 
 
+@validate_params(W=Array("K", "d"), Z=Array("n", "d"), targets=SOFT_TARGETS)
 def softmax_gradients(W, Z, targets) -> np.ndarray:
     """Per-sample gradients ``(softmax(W z_i) - t_i) z_i^T`` of the cross-entropy, shape ``(n, K, d)``.
 
@@ -87,28 +93,26 @@ def softmax_gradients(W, Z, targets) -> np.ndarray:
     Z : array of shape (n, d)
     targets : int labels of shape (n,) or probability rows of shape (n, K)
     """
-    W = _check_weights(W, "W")
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
-    T = _targets_matrix(targets, Z.shape[0], W.shape[0])
+    _check_classes(W, "W")
+    T = _targets_matrix(targets, Z.shape[0], W.shape[0], "targets")
     residual = softmax(Z @ W.T, axis=1) - T
     return residual[:, :, None] * Z[:, None, :]
 
 
+@validate_params(W=Array("K", "d"), Theta=Array("K", "d"), Z=Array("n", "d"), y=LABELS, lam=Real(0.0, 1.0))
 def kd_gradients_softmax(W, Theta, Z, y, lam: float) -> np.ndarray:
     """Per-sample gradients of ``(1 - lam) CE(y) + lam CE(softmax(Theta z))``, shape ``(n, K, d)``.
 
     The distillation target is the mixture ``(1 - lam) e_y + lam softmax(Theta z)``
     (temperature 1). ``Theta`` has the student's shape ``(K, d)``.
     """
-    W = _check_weights(W, "W")
-    Theta = _check_weights(Theta, "Theta", d=W.shape[1], n_classes=W.shape[0])
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
-    y = _check_labels(y, Z.shape[0], W.shape[0])
-    lam = _as_lam(lam)
+    _check_classes(W, "W")
+    _check_label_range(y, W.shape[0], "y", "K = W.shape[0]")
     mixed = (1.0 - lam) * np.eye(W.shape[0])[y] + lam * softmax(Z @ Theta.T, axis=1)
     return softmax_gradients(W, Z, mixed)
 
 
+@validate_params(W=Array("K", "d"), Z=Array("n", "d"))
 def softmax_hessian(W, Z) -> np.ndarray:
     """Hessian of the mean cross-entropy of a linear softmax student, shape ``(K d, K d)``.
 
@@ -116,8 +120,7 @@ def softmax_hessian(W, Z) -> np.ndarray:
     for ``W`` flattened row by row. It does not depend on the labels and is
     singular along the directions that add one vector to every row of ``W``.
     """
-    W = _check_weights(W, "W")
-    Z = as_data_matrix(Z, "Z", d=W.shape[1])
+    _check_classes(W, "W")
     return _softmax_hessian(W, Z)
 
 
@@ -131,6 +134,7 @@ def _softmax_hessian(W: np.ndarray, Z: np.ndarray) -> np.ndarray:
     return H.reshape(K * d, K * d)
 
 
+@validate_params(Z=Array("n", "d"), y=LABELS, n_classes=Integer(2, optional=True), gtol=Real(0.0, low_open=True))
 def fit_softmax_regression(Z, y, *, n_classes: int | None = None, gtol: float = 1e-10) -> np.ndarray:
     """The exact minimizer of the mean cross-entropy of a linear softmax student (no penalty).
 
@@ -153,14 +157,11 @@ def fit_softmax_regression(Z, y, *, n_classes: int | None = None, gtol: float = 
     """
     from sklearn.linear_model import LogisticRegression
 
-    Z = as_data_matrix(Z, "Z")
-    y = _check_labels(y, Z.shape[0])
-    K = int(y.max()) + 1 if n_classes is None else as_int(n_classes, "n_classes", minimum=2)
+    K = int(y.max()) + 1 if n_classes is None else n_classes
     if K < 2 or np.any(y >= K):
         raise ValueError(f"y must contain labels in [0, n_classes - 1] with at least two classes, got K = {K}")
     if np.unique(y).size < K:
         raise ValueError("every class 0, ..., K - 1 must occur in y for a finite minimizer")
-    gtol = as_float(gtol, "gtol", minimum=0.0, strict_minimum=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-12, max_iter=5000)
@@ -187,14 +188,12 @@ def fit_softmax_regression(Z, y, *, n_classes: int | None = None, gtol: float = 
     return W
 
 
+@validate_params(Z=Array("n", "d"), y=LABELS, steps=Integer(0), lr=Real(0.0, low_open=True),
+                 n_classes=Integer(2, optional=True))
 def early_stopped_softmax(Z, y, *, steps: int, lr: float, n_classes: int | None = None) -> np.ndarray:
     """A teacher stopped early: ``steps`` of full-batch gradient descent from zero, shape ``(K, d)``."""
-    Z = as_data_matrix(Z, "Z")
-    y = _check_labels(y, Z.shape[0])
-    K = int(y.max()) + 1 if n_classes is None else as_int(n_classes, "n_classes", minimum=2)
-    y = _check_labels(y, Z.shape[0], K)
-    steps = as_int(steps, "steps", minimum=0)
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
+    K = int(y.max()) + 1 if n_classes is None else n_classes
+    _check_label_range(y, K, "y", "n_classes")
     onehot = np.eye(K)[y]
     W = np.zeros((K, Z.shape[1]))
     for _ in range(steps):
@@ -202,6 +201,8 @@ def early_stopped_softmax(Z, y, *, steps: int, lr: float, n_classes: int | None 
     return W
 
 
+@validate_params(X=Array("n", "p"), n_components=Integer(1),
+                 fit_rows=Instance(slice, np.ndarray, list, range, optional=True))
 def linear_features(X, *, n_components: int, fit_rows=None) -> np.ndarray:
     """Features for a small linear student: PCA to ``n_components``, standardized, plus a column of ones.
 
@@ -220,10 +221,15 @@ def linear_features(X, *, n_components: int, fit_rows=None) -> np.ndarray:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    X = as_data_matrix(X, "X")
-    n_components = as_int(n_components, "n_components", minimum=1, maximum=min(X.shape))
+    if n_components > min(X.shape):
+        raise ValueError(f"n_components must be <= min(n, p) = {min(X.shape)} for X of shape {X.shape}, "
+                         f"got {n_components}")
     rows = slice(None) if fit_rows is None else fit_rows
+    try:
+        fitted = X[rows]
+    except IndexError as err:
+        raise ValueError(f"fit_rows must select rows of X (shape {X.shape}): {err}") from None
     pipeline = make_pipeline(PCA(n_components, random_state=0), StandardScaler())
-    pipeline.fit(X[rows])
+    pipeline.fit(fitted)
     features = pipeline.transform(X)
     return np.column_stack([features, np.ones(X.shape[0])])

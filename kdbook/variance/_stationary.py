@@ -6,10 +6,58 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_data_matrix, as_float, as_int, as_vector
-from ._checks import _check_per_sample, _check_targets, lam_values
+from .._params import Array, Integer, Real, validate_params
+from ._checks import _check_per_sample
+
+#: A constant step size: a real number > 0.
+STEP = Real(0.0, low_open=True)
+#: Per-sample gradients: shape ``(n, ...)``, checked in the body.
+GRADS = Array(...)
+#: Distillation weights: a 1-D array of L entries in ``[0, 1]``.
+LAM_GRID = Array("L", low=0.0, high=1.0)
 
 
+def _second_moment_operator(A: np.ndarray, lr: float, m: int) -> tuple[np.ndarray, float]:
+    """The linear map ``I - T`` of the stationary equation ``Sigma = T(Sigma) + noise``, and ``T``'s spectral radius.
+
+    ``T(Sigma) = E[(I - lr H_B) Sigma (I - lr H_B)]`` as a ``d^2 x d^2`` matrix
+    (row-major ``vec``); SGD's second moment stays bounded iff the radius is below 1.
+    """
+    n, d = A.shape
+    H = A.T @ A / n
+    outer = np.einsum("ia,ib->iab", A, A).reshape(n, d * d)  # vec(a a^T)
+    fourth = outer.T @ outer / n  # E[vec(aa^T) vec(aa^T)^T]: the map Sigma -> E[a a^T Sigma a a^T]
+    I = np.eye(d)
+    # vec(H Sigma) = (I kron H) vec(Sigma) (row-major vec), vec(Sigma H) = (H kron I) vec(Sigma)
+    linear = np.kron(I, H) + np.kron(H, I)
+    second = fourth / m + (1 - 1 / m) * np.kron(H, H)
+    operator = np.eye(d * d) - (np.eye(d * d) - lr * linear + lr**2 * second)
+    spectral = float(np.max(np.abs(np.linalg.eigvals(np.eye(d * d) - operator))))
+    return operator, spectral
+
+
+@validate_params(A=Array("n", "d"), lr=STEP, batch_size=Integer(1))
+def sgd_contraction_factor(A, *, lr: float, batch_size: int = 1) -> float:
+    """The factor by which constant-step SGD on least squares contracts its second moment per step.
+
+    The spectral radius of ``Sigma -> E[(I - lr H_B) Sigma (I - lr H_B)]``
+    (minibatches of ``batch_size`` rows of ``A`` drawn with replacement). Below
+    1 the error's covariance settles to :func:`sgd_stationary_covariance`; at
+    or above 1 there is no stationary regime (the second moment diverges) and
+    that function raises. It depends on the inputs ``A`` only, not on the targets.
+
+    Parameters
+    ----------
+    A : array of shape (n, d); lr : float > 0; batch_size : int >= 1
+
+    Returns
+    -------
+    float >= 0.
+    """
+    return _second_moment_operator(A, lr, batch_size)[1]
+
+
+@validate_params(A=Array("n", "d"), b=Array("n"), lr=STEP, batch_size=Integer(1))
 def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.ndarray:
     """Stationary covariance ``Sigma_0`` of plain constant-step SGD on least squares around ``x*``.
 
@@ -23,29 +71,19 @@ def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.nda
     the noise is ``(1 - lam) n_B`` around ``x_lam`` and the covariance is
     ``(1 - lam)^2 Sigma_0``.
 
-    Raises ``ValueError`` if ``lr`` is too large for the second moment to stay bounded.
+    Raises ``ValueError`` if ``lr`` is too large for the second moment to stay
+    bounded (:func:`sgd_contraction_factor` at least 1).
 
     Returns
     -------
     ndarray of shape (d, d).
     """
-    A = as_data_matrix(A, "A")
-    b = _check_targets(b, A.shape[0])
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    m = as_int(batch_size, "batch_size", minimum=1)
+    m = batch_size
     n, d = A.shape
     x_star = np.linalg.lstsq(A, b, rcond=None)[0]
     residual = A @ x_star - b
-    H = A.T @ A / n
-    outer = np.einsum("ia,ib->iab", A, A).reshape(n, d * d)  # vec(a a^T)
-    fourth = outer.T @ outer / n  # E[vec(aa^T) vec(aa^T)^T]: the map Sigma -> E[a a^T Sigma a a^T]
-    I = np.eye(d)
-    # vec(H Sigma) = (I kron H) vec(Sigma) (row-major vec), vec(Sigma H) = (H kron I) vec(Sigma)
-    linear = np.kron(I, H) + np.kron(H, I)
-    second = fourth / m + (1 - 1 / m) * np.kron(H, H)
-    operator = np.eye(d * d) - (np.eye(d * d) - lr * linear + lr**2 * second)
+    operator, spectral = _second_moment_operator(A, lr, m)
     noise = (A * residual[:, None]).T @ (A * residual[:, None]) / n / m
-    spectral = np.max(np.abs(np.linalg.eigvals(np.eye(d * d) - operator)))
     if spectral >= 1:
         raise ValueError(
             f"lr = {lr} is too large: SGD's second moment diverges (contraction factor {spectral:.3g} >= 1)"
@@ -54,6 +92,7 @@ def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.nda
     return (sigma + sigma.T) / 2
 
 
+@validate_params(grads_opt=GRADS, lr=STEP, batch_size=Integer(1))
 def small_step_noise_floor(grads_opt, *, lr: float, batch_size: int = 1) -> float:
     """The noise floor of plain SGD for a small step: ``lr * sigma_*^2 / (4 m)``.
 
@@ -69,11 +108,11 @@ def small_step_noise_floor(grads_opt, *, lr: float, batch_size: int = 1) -> floa
     lr : float > 0; batch_size : int >= 1
     """
     grads = _check_per_sample(grads_opt, "grads_opt")
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    m = as_int(batch_size, "batch_size", minimum=1)
+    m = batch_size
     return float(lr * np.sum(grads**2) / grads.shape[0] / (4 * m))
 
 
+@validate_params(noise_floor=Real(0.0), teacher_excess=Real(0.0))
 def balanced_weight(noise_floor: float, teacher_excess: float) -> float:
     """The ``lam`` minimizing ``lam^2 B + (1 - lam)^2 V``: ``V / (V + B)``.
 
@@ -82,8 +121,7 @@ def balanced_weight(noise_floor: float, teacher_excess: float) -> float:
     Exact for least squares, where the mean iterate is ``x_lam`` and the
     fluctuations shrink by ``(1 - lam)^2``; a local approximation otherwise.
     """
-    V = as_float(noise_floor, "noise_floor", minimum=0.0)
-    B = as_float(teacher_excess, "teacher_excess", minimum=0.0)
+    V, B = noise_floor, teacher_excess
     if V + B == 0:
         raise ValueError("noise_floor and teacher_excess must not both be zero")
     return V / (V + B)
@@ -112,18 +150,14 @@ class StationaryRisk:
         return self.bias + self.variance
 
 
-def _teacher_gap(A, b, theta):
-    A = as_data_matrix(A, "A")
-    b = _check_targets(b, A.shape[0])
-    theta = as_vector(theta, "theta")
-    if theta.shape[0] != A.shape[1]:
-        raise ValueError(f"theta must have shape ({A.shape[1]},) to match A, got {theta.shape}")
+def _teacher_gap(A: np.ndarray, b: np.ndarray, theta: np.ndarray):
     x_star = np.linalg.lstsq(A, b, rcond=None)[0]
     delta = theta - x_star
     H = A.T @ A / A.shape[0]
     return A, b, float(delta @ H @ delta) / 2
 
 
+@validate_params(A=Array("n", "d"), b=Array("n"), theta=Array("d"), lams=LAM_GRID, lr=STEP, batch_size=Integer(1))
 def least_squares_stationary_risk(A, b, theta, lams, *, lr: float, batch_size: int = 1) -> StationaryRisk:
     """Bias and noise floor of constant-step distillation SGD on least squares, for each ``lam``.
 
@@ -132,13 +166,13 @@ def least_squares_stationary_risk(A, b, theta, lams, *, lr: float, batch_size: i
     minibatches drawn with replacement.
     """
     A, b, gap = _teacher_gap(A, b, theta)
-    lams = lam_values(lams)
     sigma = sgd_stationary_covariance(A, b, lr=lr, batch_size=batch_size)
     H = A.T @ A / A.shape[0]
     floor = float(np.sum(H * sigma)) / 2
     return StationaryRisk(lam=lams, bias=lams**2 * gap, variance=(1 - lams) ** 2 * floor)
 
 
+@validate_params(A=Array("n", "d"), b=Array("n"), theta=Array("d"), lr=STEP, batch_size=Integer(1))
 def best_weight_for_sgd(A, b, theta, *, lr: float, batch_size: int = 1) -> float:
     """The ``lam`` minimizing the stationary excess risk ``lam^2 B + (1 - lam)^2 V``: ``V / (B + V)``."""
     A, b, gap = _teacher_gap(A, b, theta)
