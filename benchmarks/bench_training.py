@@ -133,8 +133,10 @@ def main(argv=None) -> int:
           f"process ({os.cpu_count()} cores reported)")
     for n, d in SIZES:
         X, w_star = problem(n, d)
-        idle = statistics.median(ours_seconds(X, w_star)[0] for _ in range(args.repeats))
-        busy = statistics.median(loaded(ours_seconds, X, w_star)[0] for _ in range(args.repeats))
+        # Idle and loaded runs alternate, so a drift in the machine's speed hits both alike.
+        pairs = [(ours_seconds(X, w_star)[0], loaded(ours_seconds, X, w_star)[0]) for _ in range(args.repeats)]
+        idle = statistics.median(a for a, _ in pairs)
+        busy = statistics.median(b for _, b in pairs)
         # Runs of a few milliseconds are dominated by fixed costs (thread-pool switches, process
         # scheduling) that a competing process inflates; the budget is for runs a reader waits for.
         counted = idle >= MIN_LOADED_SECONDS
