@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import sys
 
+from ._params import Anything, Boolean, Instance, validate_params
+
 __all__ = ["glue", "ensure_inline_figures"]
 
 try:  # the book's build has myst-nb; a reader's kernel may not
@@ -36,6 +38,8 @@ except ImportError:  # exercised by tests/test_book_module.py and tests/test_bin
 _SILENT_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"})
 
 
+# variable is Anything(): glue stores whatever the prose shows (a number, a string, a figure, a table, ...).
+@validate_params(name=Instance(str), variable=Anything(), display=Boolean())
 def glue(name: str, variable, display: bool = True) -> None:
     """Store ``variable`` under ``name`` for the book's prose (myst-nb's glue).
 
@@ -53,10 +57,8 @@ def glue(name: str, variable, display: bool = True) -> None:
     display : bool, default True
         Also show the value where the cell runs.
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string, got {name!r}")
-    if not isinstance(display, bool):
-        raise TypeError(f"display must be a bool, got {type(display).__name__}")
+    if not name:
+        raise TypeError("name must be a non-empty string, got ''")
     if _myst_glue is not None:
         _myst_glue(name, variable, display=display)
     elif display:
@@ -77,6 +79,7 @@ def _kernel_shell():
     return shell if isinstance(shell, zmqshell.ZMQInteractiveShell) else None
 
 
+@validate_params()
 def ensure_inline_figures() -> bool:
     """Switch matplotlib to the inline backend in a kernel that would hide figures.
 

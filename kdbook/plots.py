@@ -10,6 +10,10 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ._params import Array, Instance, Integer, validate_params
 
 __all__ = [
     "PALETTE",
@@ -53,6 +57,7 @@ COLUMN_WIDTH_IN = 7.5
 MIN_FONT_PT = 9.0
 
 
+@validate_params()
 def use_book_style() -> None:
     """Set matplotlib defaults: palette cycle, sizes legible at the column width, light grid.
 
@@ -84,6 +89,7 @@ def use_book_style() -> None:
     )
 
 
+@validate_params(fig=Instance(Figure))
 def legibility_problems(fig) -> list[str]:
     """What keeps ``fig`` from being legible at the book's column width (empty if nothing).
 
@@ -100,6 +106,7 @@ def legibility_problems(fig) -> list[str]:
     return problems
 
 
+@validate_params(ax=Instance(Axes), xlabel=Instance(str), ylabel=Instance(str), title=Instance(str, optional=True))
 def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None):
     """Label both axes (and optionally the title) of ``ax``; returns ``ax``."""
     if not xlabel or not ylabel:
@@ -111,23 +118,30 @@ def label_axes(ax, xlabel: str, ylabel: str, title: str | None = None):
     return ax
 
 
+@validate_params(
+    xlabel=Instance(str), ylabel=Instance(str), title=Instance(str, optional=True),
+    figsize=Array(2, low=0.0, low_open=True, optional=True),
+)
 def new_axes(xlabel: str, ylabel: str, title: str | None = None, *, figsize=None):
-    """A new figure with one labelled axes; returns ``(fig, ax)``."""
-    fig, ax = plt.subplots(figsize=figsize)
+    """A new figure with one labelled axes; returns ``(fig, ax)``.
+
+    ``figsize`` is ``(width, height)`` in inches, both > 0 (default: the style's).
+    """
+    fig, ax = plt.subplots(figsize=None if figsize is None else tuple(float(size) for size in figsize))
     label_axes(ax, xlabel, ylabel, title)
     return fig, ax
 
 
+@validate_params(
+    labels=Array("n", low=0.0, high=1.0), ax=Instance(Axes, optional=True), title=Instance(str, optional=True),
+    bins=Integer(1),
+)
 def soft_label_histogram(labels, *, ax=None, title: str | None = None, bins: int = 40):
     """Histogram of soft labels in ``[0, 1]``; returns the axes.
 
+    ``labels`` has shape ``(n,)``, every entry in ``[0, 1]``; ``bins >= 1``.
     Mass piling up at 0 and 1 means the teacher's labels are effectively hard.
     """
-    labels = np.asarray(labels, dtype=np.float64)
-    if labels.ndim != 1 or labels.size == 0:
-        raise ValueError(f"labels must be a non-empty 1-D array, got shape {labels.shape}")
-    if np.any((labels < 0) | (labels > 1)) or not np.all(np.isfinite(labels)):
-        raise ValueError("labels must be probabilities in [0, 1]")
     if ax is None:
         _, ax = plt.subplots()
     ax.hist(labels, bins=np.linspace(0, 1, bins + 1), color=ROLE_COLORS["distillation"], edgecolor="white")

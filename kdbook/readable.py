@@ -9,16 +9,18 @@ page, in a notebook and in a terminal.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from ._validation import as_float, as_int
+from ._params import Instance, Integer, Real, validate_params
 
 __all__ = ["times_ten", "for_table"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+@validate_params(value=Real(), digits=Integer(0))
 def times_ten(value, digits: int = 1) -> str:
     """Scientific notation for prose: ``times_ten(0.00153) == "1.5 × 10⁻³"``.
 
@@ -34,10 +36,6 @@ def times_ten(value, digits: int = 1) -> str:
     -------
     str
     """
-    value = as_float(value, "value")
-    digits = as_int(digits, "digits", minimum=0)
-    if not math.isfinite(value):
-        raise ValueError(f"value must be finite, got {value!r}")
     if value == 0.0:
         return "0"
     sign = "−" if value < 0 else ""
@@ -48,6 +46,8 @@ def times_ten(value, digits: int = 1) -> str:
     return f"{sign}{mantissa} × {power}"
 
 
+# A table cell may be a bool (numpy's too), an integer or a finite real number.
+@validate_params(value=Instance(numbers.Real, bool, np.bool_), significant=Integer(1))
 def for_table(value, significant: int = 3) -> str:
     """A table cell for people: ``"0.0453"`` in the plain range, ``"9.1 × 10⁻⁹"`` outside it.
 
@@ -59,16 +59,16 @@ def for_table(value, significant: int = 3) -> str:
 
     Parameters
     ----------
-    value : float
+    value : bool, int or finite float
     significant : int >= 1, default 3
     """
     if isinstance(value, (bool, np.bool_)):
         return str(value)
     if isinstance(value, (int, np.integer)):
         return f"{int(value):,}"
-
-    significant = as_int(significant, "significant", minimum=1)
-    value = as_float(value, "value")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value}")
     if value == 0.0 or 1e-3 <= abs(value) < 1e5:
         return f"{value:.{significant}g}".replace("-", "−")
     return times_ten(value, max(significant - 2, 1))

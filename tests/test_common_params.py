@@ -112,6 +112,10 @@ def _instance_example(types):
         if kind in (tuple, list):
             return kind()
         # Helpers: add examples for further types here, one clause each.
+        if kind.__name__ == "DistillationRun":
+            return kind(student=make_mlp(AXIS_SIZES["d"], AXIS_SIZES["classes"], seed=0), history=pd.DataFrame())
+        if kind.__module__ == "numbers":  # numbers.Real, numbers.Integral, ...
+            return 1
     raise AssertionError(f"add an example instance of {types} to tests/test_common_params.py")
 
 

@@ -66,7 +66,7 @@ def test_ensemble_log_probabilities_average_member_probabilities():
     assert np.all(out <= 0) and np.isfinite(out[np.isfinite(out)]).all()
     assert np.all(np.isfinite(np.logaddexp.reduce(out, axis=1)))
     np.testing.assert_allclose(np.logaddexp.reduce(out, axis=1), 0.0, atol=1e-12)
-    with pytest.raises(ValueError, match="member_logits must have shape \\(M, n, K\\)"):
+    with pytest.raises(ValueError, match=r"member_logits must have shape \(members, n, classes\), got shape \(4, 5\)"):
         fd.ensemble_log_probabilities(members[0])
 
 
@@ -113,16 +113,23 @@ def test_predictive_kl_with_probabilities_handles_zeros():
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: fd.top1_agreement(np.ones((3, 2)), np.ones((4, 2))), ValueError, "same shape"),
-        (lambda: fd.top1_agreement(np.ones(3), np.ones(3)), ValueError, "teacher must have shape \\(n, d\\)"),
-        (lambda: fd.top1_agreement(np.ones((3, 1)), np.ones((3, 1))), ValueError, "K >= 2"),
+        (lambda: fd.top1_agreement(np.ones((3, 2)), np.ones((4, 2))), ValueError,
+         "student has n = 4 along axis 0 \\(shape \\(4, 2\\)\\), but teacher has n = 3"),
+        (lambda: fd.top1_agreement(np.ones(3), np.ones(3)), ValueError,
+         "teacher must have shape \\(n, classes\\), got shape \\(3,\\)"),
+        (lambda: fd.top1_agreement(np.ones((3, 1)), np.ones((3, 1))), ValueError, "teacher must have K >= 2"),
         (lambda: fd.top1_agreement(np.full((2, 2), np.nan), np.ones((2, 2))), ValueError, "finite"),
         (lambda: fd.predictive_kl(np.ones((2, 2)), np.array([[1.0, np.inf], [0, 0]])), ValueError, "student"),
         (lambda: fd.predictive_kl(np.ones((2, 2)), np.ones((2, 2)), kind="log"), ValueError, "kind must be"),
         (lambda: fd.predictive_kl(np.ones((2, 2)), np.full((2, 2), 0.5), kind="probs"), ValueError, "sum"),
         (lambda: fd.predictive_kl(-np.ones((2, 2)), np.full((2, 2), 0.5), kind="probs"), ValueError, "in \\[0, 1\\]"),
         (lambda: fd.log_probabilities(np.ones((2, 2)), temperature=0.0), ValueError, "temperature must be > 0"),
-        (lambda: fd.distillation_loss(np.ones((2, 2)), np.ones((2, 2)), -1.0), ValueError, "temperature"),
+        (lambda: fd.distillation_loss(np.ones((2, 2)), np.ones((2, 2)), -1.0), ValueError, "temperature must be > 0"),
+        # the loss names its own parameters, not the metrics' teacher/student
+        (lambda: fd.distillation_loss(np.ones((2, 2)), np.ones((3, 2))), ValueError,
+         "teacher_logits has n = 3 along axis 0 \\(shape \\(3, 2\\)\\), but student_logits has n = 2"),
+        (lambda: fd.distillation_loss(np.ones(2), np.ones((2, 2))), ValueError, "student_logits must have shape"),
+        (lambda: fd.distillation_loss(np.ones((2, 1)), np.ones((2, 1))), ValueError, "student_logits must have K >= 2"),
         (lambda: fd.top1_agreement("ab", np.ones((2, 2))), TypeError, "teacher must be an array"),
     ],
 )
@@ -159,7 +166,7 @@ def test_torch_loss_matches_numpy_and_has_gradient_t_times_q_minus_p():
     np.testing.assert_allclose(student.grad.numpy(), expected, atol=1e-14)
     with pytest.raises(ValueError, match="same shape"):
         fd.distillation_loss_torch(torch.ones(2, 3), torch.ones(3, 3), 1.0)
-    with pytest.raises(TypeError, match="torch tensors"):
+    with pytest.raises(TypeError, match="student_logits must be an instance of Tensor, got ndarray"):
         fd.distillation_loss_torch(np.ones((2, 3)), torch.ones(2, 3), 1.0)
 
 
@@ -196,11 +203,11 @@ def test_interpolate_weights_endpoints_and_midpoint():
     mid = fd.interpolate_weights(start, target, 0.5)
     for pm, ps, pt in zip(mid.parameters(), start.parameters(), target.parameters(), strict=True):
         torch.testing.assert_close(pm, (ps + pt) / 2)
-    with pytest.raises(ValueError, match="alpha must be <= 1"):
+    with pytest.raises(ValueError, match="alpha must be in \\[0, 1\\], got 1.5"):
         fd.interpolate_weights(start, target, 1.5)
     with pytest.raises(ValueError, match="same architecture"):
         fd.interpolate_weights(start, fd.make_mlp(4, 3, hidden=(6,), seed=0), 0.5)
-    with pytest.raises(TypeError, match="target must be a kdbook.fidelity.MLP"):
+    with pytest.raises(TypeError, match="target must be an instance of MLP, got Linear"):
         fd.interpolate_weights(start, torch.nn.Linear(4, 3), 0.5)
 
 
@@ -211,10 +218,12 @@ def test_train_classifier_fits_and_is_deterministic(digits, teacher):
     np.testing.assert_array_equal(
         fd.predict_logits(teacher, digits["X_test"]), fd.predict_logits(again, digits["X_test"])
     )
-    with pytest.raises(ValueError, match="y must have shape \\(300,\\)"):
+    with pytest.raises(ValueError, match="y has n = 10 along axis 0 \\(shape \\(10,\\)\\), but X has n = 300"):
         fd.train_classifier(digits["X_train"], digits["y_train"][:10], seed=0)
-    with pytest.raises(TypeError, match="integer class labels"):
-        fd.train_classifier(digits["X_train"], digits["y_train"].astype(float), seed=0)
+    with pytest.raises(ValueError, match="y must hold whole numbers"):
+        fd.train_classifier(digits["X_train"], digits["y_train"] + 0.5, seed=0)
+    with pytest.raises(ValueError, match="every entry of y must be >= 0"):
+        fd.train_classifier(digits["X_train"], digits["y_train"] - 1, seed=0)
     with pytest.raises(ValueError, match="lr must be > 0"):
         fd.train_classifier(digits["X_train"], digits["y_train"], lr=0.0, seed=0)
     with pytest.raises(ValueError, match="X must contain only finite"):
@@ -235,7 +244,7 @@ def test_ensemble_averages_member_probabilities(digits):
 
 
 def test_predict_logits_validates_the_model_and_its_output():
-    with pytest.raises(TypeError, match="teacher must be callable"):
+    with pytest.raises(TypeError, match="model must be a callable, got int"):
         fd.predict_logits(3, np.ones((2, 2)))
     with pytest.raises(ValueError, match="shape \\(n, K\\)"):
         fd.predict_logits(lambda x: x.sum(dim=1), np.ones((2, 2)))
@@ -339,14 +348,16 @@ def test_distill_with_ensemble_teacher_uses_member_architecture(digits):
         ({"temperature": float("inf")}, ValueError, "temperature must be finite"),
         ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
         ({"augmentation": "cutout"}, ValueError, "augmentation must be one of"),
-        ({"init_alpha": 1.5}, ValueError, "init_alpha must be <= 1"),
-        ({"init_alpha": -0.1}, ValueError, "init_alpha must be >= 0"),
+        ({"init_alpha": 1.5}, ValueError, "init_alpha must be in \\[0, 1\\], got 1.5"),
+        ({"init_alpha": -0.1}, ValueError, "init_alpha must be in \\[0, 1\\], got -0.1"),
         ({"steps": 0}, ValueError, "steps must be >= 1"),
         ({"lr": -1.0}, ValueError, "lr must be > 0"),
         ({"record_every": 0}, ValueError, "record_every must be >= 1"),
         ({"seed": None}, TypeError, "seed must be an int"),
-        ({"X_test": np.ones((5, 3))}, ValueError, "X_test must have d = "),
-        ({"y_test": np.zeros(3, dtype=int)}, ValueError, "y_test must have shape"),
+        ({"X_test": np.ones((5, 3))}, ValueError,
+         r"X_test has d = 3 along axis 1 \(shape \(5, 3\)\), but X_distill has d = 60"),
+        ({"y_test": np.zeros(3, dtype=int)}, ValueError,
+         r"y_test has m = 3 along axis 0 \(shape \(3,\)\), but X_test has m = 100"),
     ],
 )
 def test_distill_rejects_bad_input(digits, teacher, kwargs, error, match):
@@ -357,7 +368,7 @@ def test_distill_rejects_bad_input(digits, teacher, kwargs, error, match):
 
 
 def test_distill_rejects_a_non_callable_teacher_and_non_finite_inputs(digits, teacher):
-    with pytest.raises(TypeError, match="teacher must be callable"):
+    with pytest.raises(TypeError, match="teacher must be a callable, got str"):
         fd.distill("teacher", digits["X_distill"], X_test=digits["X_test"], seed=0)
     bad = digits["X_distill"].copy()
     bad[0, 0] = np.nan
@@ -380,13 +391,30 @@ def test_distillation_sweep_changes_one_parameter(digits, teacher):
         fd.distillation_sweep("steps", [1], X_distill=digits["X_distill"], seed=0)
 
 
+def test_forwarded_keywords_are_checked_as_the_receiving_function_checks_them(digits, teacher):
+    X, y = digits["X_train"], digits["y_train"]
+    with pytest.raises(ValueError, match="steps must be >= 1, got 0"):
+        fd.train_ensemble(X, y, members=2, steps=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        fd.train_ensemble(X, y, members=2, colour="red")
+    with pytest.raises(ValueError, match="temperature must be > 0, got 0.0"):
+        fd.distillation_sweep("temperature", [1.0, 0.0], teacher=teacher, X_distill=digits["X_distill"],
+                              X_test=digits["X_test"], steps=1)
+    with pytest.raises(ValueError, match="X_test has d = 3 along axis 1"):
+        fd.distillation_sweep("steps", [1], teacher=teacher, X_distill=digits["X_distill"], X_test=np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"y_test has m = 3 along axis 0 \(shape \(3,\)\), but X_test has m = 100"):
+        fd.mlp_fidelity_by_size(teacher, digits["X_distill"], digits["X_test"], [10], y_test=np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        fidelity_explorer(teacher, digits["X_distill"], digits["X_test"], lr=0.0)
+
+
 def test_mlp_fidelity_by_size_uses_nested_subsets(digits, teacher):
     frame = fd.mlp_fidelity_by_size(teacher, digits["X_distill"], digits["X_test"], [10, 40], seed=0,
                                     y_distill=digits["y_distill"], steps=20, record_every=20)
     assert list(frame["n"]) == [10, 40] and "distill_accuracy" in frame
     with pytest.raises(ValueError, match="strictly increasing"):
         fd.mlp_fidelity_by_size(teacher, digits["X_distill"], digits["X_test"], [40, 10], seed=0)
-    with pytest.raises(ValueError, match="sizes \\(each\\) must be <= 120"):
+    with pytest.raises(ValueError, match="sizes must be <= 120 \\(the rows of X_distill\\), got 500"):
         fd.mlp_fidelity_by_size(teacher, digits["X_distill"], digits["X_test"], [500], seed=0)
 
 
@@ -444,11 +472,11 @@ def test_fit_linear_teacher_binary_rows_give_the_sigmoid(digits):
 
 def test_linear_functions_reject_bad_input():
     X, W_star = _linear_problem(n=5)
-    with pytest.raises(ValueError, match="X must have d = 6 columns"):
+    with pytest.raises(ValueError, match="X has d = 4 along axis 1 \\(shape \\(5, 4\\)\\), but W_star has d = 6"):
         fd.linear_distillation_solution(X[:, :4], W_star)
     with pytest.raises(ValueError, match="K >= 2"):
         fd.linear_distillation_solution(X, W_star[:1])
-    with pytest.raises(ValueError, match="one row per row of X"):
+    with pytest.raises(ValueError, match=r"teacher_logits has n = 4 along axis 0 \(shape \(4, 3\)\), but X has n = 5"):
         fd.train_linear_student(X, np.ones((4, 3)))
     with pytest.raises(ValueError, match="temperature must be > 0"):
         fd.train_linear_student(X, X @ W_star.T, temperature=0.0)
@@ -465,7 +493,7 @@ def test_linear_fidelity_by_size_reaches_agreement_one_once_data_span():
     assert (frame.loc[frame["n"] >= 6, "agreement_closed_form"] == 1.0).all()
     assert frame.loc[0, "agreement_closed_form"] < 1.0
     assert frame["relative_error"].max() < 1e-4
-    with pytest.raises(ValueError, match="W_star must have shape \\(n, d\\)"):
+    with pytest.raises(ValueError, match="W_star must have shape \\(classes, d\\), got shape \\(6,\\)"):
         fd.linear_fidelity_by_size(X, W_star[0], X_test, [2], seed=0)
 
 
@@ -513,10 +541,14 @@ def test_explorer_uses_precomputed_runs_and_trains_new_settings(digits, teacher)
     assert (4.0, "noise") in app.cache and len(app.cache) == 2
     temperature_slider.value = 1.0
     assert (1.0, "noise") in app.cache
+    # every setting starts from the same seed, whatever was trained before it
+    for T in (4.0, 1.0):
+        fresh = fd.distill(teacher, digits["X_distill"], temperature=T, augmentation="noise", **kwargs)
+        pd.testing.assert_frame_equal(app.cache[(T, "noise")].history, fresh.history)
     plt.close("all")
     with pytest.raises(ValueError, match="temperature must be one of"):
         fidelity_explorer(teacher, digits["X_distill"], digits["X_test"], temperature=3.0, seed=0)
-    with pytest.raises(ValueError, match="augmentations must be a non-empty subset"):
+    with pytest.raises(ValueError, match="augmentations must be a non-empty list of 'none', .*, got 'blur'"):
         fidelity_explorer(teacher, digits["X_distill"], digits["X_test"], augmentations=("blur",), seed=0)
     with pytest.raises(TypeError, match="precomputed values must be DistillationRun"):
         fidelity_explorer(teacher, digits["X_distill"], digits["X_test"], precomputed={(4.0, "none"): 1}, seed=0)

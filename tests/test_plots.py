@@ -34,9 +34,9 @@ def test_histogram_counts_every_label():
     ax = soft_label_histogram(labels, bins=10)
     assert sum(patch.get_height() for patch in ax.patches) == 101
     plt.close(ax.figure)
-    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"every entry of labels must be in \[0, 1\], got 2.0"):
         soft_label_histogram(np.array([2.0]))
-    with pytest.raises(ValueError, match="1-D"):
+    with pytest.raises(ValueError, match=r"labels must have shape \(n,\), got shape \(2, 2\)"):
         soft_label_histogram(np.zeros((2, 2)))
 
 

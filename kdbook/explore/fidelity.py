@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -20,8 +21,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from .._validation import as_data_matrix, as_float, as_int
+from .._params import Array, Function, Instance, Integer, OptionList, Options, Real, Seed, validate_params
 from ..fidelity import AUGMENTATIONS, DistillationRun, distill
+from ..fidelity._checks import _forwarded
 from ..plots import PALETTE, ROLE_COLORS, label_axes
 from .core import explorer
 
@@ -53,6 +55,7 @@ def _check_history(history, name: str = "history") -> pd.DataFrame:
     return history
 
 
+@validate_params(runs=Instance(Mapping), title=Instance(str, optional=True), kl_floor=Real(0.0, low_open=True))
 def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = None, kl_floor: float = 1e-6):
     """Agreement (left) and predictive KL (right, log scale) over training.
 
@@ -69,11 +72,10 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
     -------
     matplotlib Figure.
     """
-    if not isinstance(runs, Mapping) or not runs:
+    if not runs:
         raise ValueError("runs must be a non-empty mapping from labels to runs")
     if len(runs) > 4:
         raise ValueError(f"runs must hold at most 4 runs for a readable figure, got {len(runs)}")
-    kl_floor = as_float(kl_floor, "kl_floor", minimum=0.0, strict_minimum=True)
     histories = {label: _check_history(run, f"runs[{label!r}]") for label, run in runs.items()}
     # Stacked panels sharing the step axis stay legible at the column width (7.2 in at 100 dpi).
     fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(7.2, 6.4), sharex=True, layout="constrained")
@@ -98,13 +100,11 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
     return fig
 
 
+@validate_params(
+    run=Instance(DistillationRun), temperature=Real(0.0, low_open=True), augmentation=Options(*AUGMENTATIONS)
+)
 def draw_fidelity_setting(run: DistillationRun, temperature: float, augmentation: str):
     """The explorer's figure for one setting: :func:`draw_fidelity_history` with a summary title."""
-    if not isinstance(run, DistillationRun):
-        raise TypeError(f"run must be a DistillationRun, got {type(run).__name__}")
-    temperature = as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, got {augmentation!r}")
     final = run.final
     return draw_fidelity_history(
         {f"T = {temperature:g}, {augmentation}": run},
@@ -113,6 +113,10 @@ def draw_fidelity_setting(run: DistillationRun, temperature: float, augmentation
     )
 
 
+@validate_params(
+    frames=Instance(Mapping), parameter=Instance(str), xlabel=Instance(str, optional=True),
+    title=Instance(str, optional=True), kl_floor=Real(0.0, low_open=True),
+)
 def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: str | None = None,
                title: str | None = None, kl_floor: float = 1e-6):
     """Final fidelity against a swept setting: agreement (left) and KL (right, log scale).
@@ -134,9 +138,8 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     -------
     matplotlib Figure.
     """
-    if not isinstance(frames, Mapping) or not frames:
+    if not frames:
         raise ValueError("frames must be a non-empty mapping from labels to DataFrames")
-    kl_floor = as_float(kl_floor, "kl_floor", minimum=0.0, strict_minimum=True)
     colors = [PALETTE[name] for name in ("blue", "vermillion", "green", "purple", "orange", "sky")]
     if len(frames) > len(colors):
         raise ValueError(f"frames must hold at most {len(colors)} sweeps, got {len(frames)}")
@@ -169,6 +172,9 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     return fig
 
 
+@validate_params(
+    linear=Instance(pd.DataFrame), mlp=Instance(pd.DataFrame), d=Integer(1), title=Instance(str, optional=True)
+)
 def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, title: str | None = None):
     """Test agreement against the size of the distillation set: linear versus MLP students.
 
@@ -188,12 +194,9 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
         (linear, "linear", {"n", "rank", "agreement_closed_form", "agreement_trained"}),
         (mlp, "mlp", {"n", "test_agreement"}),
     ):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
         missing = columns - set(frame.columns)
         if missing:
             raise ValueError(f"{name} is missing the columns {sorted(missing)}")
-    d = as_int(d, "d", minimum=1)
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     ax.plot(linear["n"], linear["agreement_closed_form"], color=ROLE_COLORS["distillation"],
             label="linear student, closed form (Theorem 1)")
@@ -218,6 +221,13 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
     return fig
 
 
+@validate_params(
+    teacher=Function(), X_distill=Array("n", "d"), X_test=Array("m", "d"),
+    y_test=Array("m", integer=True, low=0, optional=True), temperatures=Array(None, low=0.0, low_open=True),
+    augmentations=OptionList(*AUGMENTATIONS), temperature=Real(0.0, low_open=True),
+    augmentation=Options(*AUGMENTATIONS), steps=Integer(1), record_every=Integer(1), seed=Seed(),
+    precomputed=Instance(Mapping, optional=True),
+)
 def fidelity_explorer(
     teacher,
     X_distill,
@@ -230,7 +240,7 @@ def fidelity_explorer(
     augmentation: str = "none",
     steps: int = 1000,
     record_every: int = 50,
-    seed,
+    seed=0,
     precomputed: Mapping | None = None,
     **distill_kwargs,
 ):
@@ -244,13 +254,14 @@ def fidelity_explorer(
     ----------
     teacher, X_distill, X_test, y_test
         As in :func:`kdbook.fidelity.distill`.
-    temperatures : sequence of float > 0
+    temperatures : 1-D array (or sequence) of float > 0
         The temperatures offered by the slider.
-    augmentations : sequence of {"none", "noise", "mixup"}
+    augmentations : non-empty list or tuple of {"none", "noise", "mixup"}
     temperature, augmentation
         The starting setting (must be among the offered ones).
     steps, record_every, seed, **distill_kwargs
-        Passed to :func:`kdbook.fidelity.distill`.
+        Passed to :func:`kdbook.fidelity.distill` (checked as it checks them);
+        every setting starts from the same ``seed`` (default 0).
     precomputed : mapping of (temperature, augmentation) to DistillationRun, optional
         Runs already trained (e.g. by the chapter), used instead of retraining.
 
@@ -262,26 +273,18 @@ def fidelity_explorer(
     """
     import ipywidgets as widgets
 
-    X_distill = as_data_matrix(X_distill, "X_distill")
-    X_test = as_data_matrix(X_test, "X_test", d=X_distill.shape[1])
-    temperatures = tuple(as_float(t, "temperatures (each)", minimum=0.0, strict_minimum=True) for t in temperatures)
-    if not temperatures:
-        raise ValueError("temperatures must offer at least one temperature")
-    augmentations = tuple(augmentations)
-    if not augmentations or any(a not in AUGMENTATIONS for a in augmentations):
-        raise ValueError(f"augmentations must be a non-empty subset of {AUGMENTATIONS}, got {augmentations}")
-    temperature = as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
+    temperatures = tuple(float(t) for t in temperatures)
     if temperature not in temperatures:
         raise ValueError(f"temperature must be one of temperatures {temperatures}, got {temperature}")
     if augmentation not in augmentations:
         raise ValueError(f"augmentation must be one of {augmentations}, got {augmentation!r}")
+    distill_kwargs = _forwarded(distill, distill_kwargs)
     cache: dict = {}
     for key, run in dict(precomputed or {}).items():
         if not isinstance(run, DistillationRun):
             raise TypeError(f"precomputed values must be DistillationRun, got {type(run).__name__}")
         cache[(float(key[0]), key[1])] = run
 
-    steps = as_int(steps, "steps", minimum=1)
     bar = widgets.IntProgress(value=steps, min=0, max=steps, description="training",
                               style={"description_width": "initial"})
 
@@ -292,7 +295,8 @@ def fidelity_explorer(
             with _optimizer_steps_shown(bar, every=max(steps // 50, 1)):
                 cache[key] = distill(
                     teacher, X_distill, X_test=X_test, y_test=y_test, temperature=float(temperature),
-                    augmentation=augmentation, steps=steps, record_every=record_every, seed=seed, **distill_kwargs,
+                    augmentation=augmentation, steps=steps, record_every=record_every,
+                    seed=copy.deepcopy(seed), **distill_kwargs,
                 )
         bar.value = bar.max
         return draw_fidelity_setting(cache[key], temperature, augmentation)

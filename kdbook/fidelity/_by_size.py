@@ -5,14 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._validation import as_data_matrix, as_float_array, as_generator
-from ._checks import _check_labels, _check_sizes, _check_temperature
+from .._params import Array, Function, Real, Seed, validate_params
+from ._checks import _check_sizes_fit, _forwarded
 from ._distill import distill
 from ._linear import linear_distillation_solution, train_linear_student
 from ._metrics import predictive_kl, top1_agreement
 
+#: Nested distillation-set sizes: strictly increasing whole numbers >= 1 (at most ``N``, checked in the body).
+_SIZES = Array(None, integer=True, low=1, increasing=True)
 
-def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: float = 4.0, seed) -> pd.DataFrame:
+
+@validate_params(
+    X_distill=Array("N", "d"), W_star=Array("classes", "d", nonzero=True), X_test=Array("m", "d"), sizes=_SIZES,
+    temperature=Real(0.0, low_open=True), seed=Seed(),
+)
+def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: float = 4.0, seed=0) -> pd.DataFrame:
     """Fidelity of linear softmax students distilled from ``W_*`` on nested subsets of ``X_distill``.
 
     For each ``n`` in ``sizes`` the student sees the first ``n`` rows of one
@@ -23,13 +30,13 @@ def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: fl
     Parameters
     ----------
     X_distill : array of shape (N, d)
-    W_star : array of shape (K, d)
+    W_star : array of shape (K, d), non-zero
     X_test : array of shape (m, d)
     sizes : increasing sequence of int in ``[1, N]``
     temperature : float > 0
         Temperature of the trained student's loss (the closed form does not
         depend on it).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
         The permutation.
 
     Returns
@@ -39,12 +46,10 @@ def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: fl
         ``agreement_trained``, ``kl_closed_form``, ``kl_trained`` (on ``X_test``)
         and ``relative_error`` ``||W - W_hat|| / ||W_hat||``.
     """
-    W_star = as_float_array(W_star, "W_star", ndim=2)
-    X_distill = as_data_matrix(X_distill, "X_distill", d=W_star.shape[1])
-    X_test = as_data_matrix(X_test, "X_test", d=W_star.shape[1])
-    sizes = _check_sizes(sizes, X_distill.shape[0])
-    temperature = _check_temperature(temperature)
-    order = as_generator(seed, "seed").permutation(X_distill.shape[0])
+    if W_star.shape[0] < 2:
+        raise ValueError(f"W_star must have shape (K, d) with K >= 2 classes (rows), got shape {W_star.shape}")
+    _check_sizes_fit(sizes, X_distill.shape[0], "X_distill")
+    order = seed.permutation(X_distill.shape[0])
     teacher_test = X_test @ W_star.T
     rows = []
     for n in sizes:
@@ -63,28 +68,30 @@ def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: fl
     return pd.DataFrame(rows)
 
 
-def mlp_fidelity_by_size(teacher, X_distill, X_test, sizes, *, seed, **kwargs) -> pd.DataFrame:
+@validate_params(
+    teacher=Function(), X_distill=Array("N", "d"), X_test=Array("m", "d"), sizes=_SIZES,
+    y_distill=Array("N", integer=True, low=0, optional=True), seed=Seed(),
+)
+def mlp_fidelity_by_size(teacher, X_distill, X_test, sizes, *, y_distill=None, seed=0, **kwargs) -> pd.DataFrame:
     """Final fidelity of MLP students distilled (:func:`distill`) on nested subsets of ``X_distill``.
 
     The subsets are the first ``n`` rows of one random permutation drawn from
     ``seed`` (the same construction as :func:`linear_fidelity_by_size`); the
-    student's initialization also comes from ``seed``. Other keyword arguments
-    go to :func:`distill` (``y_distill``, if given, is subset with the inputs).
+    student's initialization also comes from ``seed`` (default 0). ``y_distill``
+    (labels of the rows of ``X_distill``, optional) is subset with the inputs.
+    Other keyword arguments go to :func:`distill`, checked as it checks them.
 
     Returns
     -------
     pandas.DataFrame
         One row per size: ``n`` and the last row of the run's history.
     """
-    X_distill = as_data_matrix(X_distill, "X_distill")
-    X_test = as_data_matrix(X_test, "X_test", d=X_distill.shape[1])
-    sizes = _check_sizes(sizes, X_distill.shape[0])
-    rng = as_generator(seed, "seed")
-    order = rng.permutation(X_distill.shape[0])
-    student_seed = int(rng.integers(0, 2**31 - 1))
-    y_distill = kwargs.pop("y_distill", None)
-    if y_distill is not None:
-        y_distill = _check_labels(y_distill, X_distill.shape[0], "y_distill")
+    _check_sizes_fit(sizes, X_distill.shape[0], "X_distill")
+    # X_test is passed again only to tie the axes of forwarded arrays (y_test) to it.
+    kwargs = _forwarded(distill, {"X_test": X_test, **kwargs})
+    del kwargs["X_test"]
+    order = seed.permutation(X_distill.shape[0])
+    student_seed = int(seed.integers(0, 2**31 - 1))
     rows = []
     for n in sizes:
         subset = order[:n]

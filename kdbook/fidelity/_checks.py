@@ -1,38 +1,58 @@
-"""Input checks shared by the fidelity modules (validated once, at the public boundary)."""
+"""Checks shared by the fidelity modules that a declaration cannot state (facts about a value, or forwarded keywords).
+
+The parameters themselves are declared with :func:`kdbook._params.validate_params`
+where each public function is defined; the helpers here get converted values.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_float, as_float_array, as_int
+from .._params import Seed, declared_params
+from .._validation import as_int
 
 
-def _as_scores(value, name: str) -> np.ndarray:
-    scores = as_float_array(value, name, ndim=2)
-    if scores.shape[1] < 2:
-        raise ValueError(f"{name} must have shape (n, K) with K >= 2 classes, got shape {scores.shape}")
-    return scores
+def _check_classes(scores: np.ndarray, name: str) -> None:
+    """Scores over ``K`` classes (the last axis) need ``K >= 2``."""
+    if scores.shape[-1] < 2:
+        raise ValueError(f"{name} must have K >= 2 classes along its last axis, got shape {scores.shape}")
 
 
-def _check_temperature(temperature) -> float:
-    return as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
+def _check_probability_rows(probs: np.ndarray, name: str) -> None:
+    if np.any(probs < 0) or np.any(probs > 1):
+        raise ValueError(f"{name} must contain probabilities in [0, 1] (kind='probs')")
+    if not np.allclose(probs.sum(axis=1), 1.0, atol=1e-6):
+        raise ValueError(f"{name} must have rows summing to 1 (probabilities over the K classes, kind='probs')")
 
 
-def _check_labels(y, n: int, name: str) -> np.ndarray:
-    labels = np.asarray(y)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},), one label per row, got shape {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"{name} must contain integer class labels 0, ..., K - 1, got dtype {labels.dtype}")
-    if np.any(labels < 0):
-        raise ValueError(f"{name} must contain class labels >= 0")
-    return labels.astype(np.int64)
+def _check_hidden(hidden) -> tuple:
+    """The hidden widths of an MLP (a tuple or list, already checked to be one): each an int >= 1."""
+    return tuple(as_int(width, "hidden (each width)", minimum=1) for width in hidden)
 
 
-def _check_sizes(sizes, n_total: int) -> np.ndarray:
-    values = [as_int(size, "sizes (each)", minimum=1, maximum=n_total) for size in sizes]
-    if not values:
-        raise ValueError("sizes must contain at least one size")
-    if np.any(np.diff(values) <= 0):
-        raise ValueError(f"sizes must be strictly increasing, got {values}")
-    return np.array(values)
+def _check_sizes_fit(sizes: np.ndarray, n_total: int, name_total: str) -> None:
+    if sizes[-1] > n_total:
+        raise ValueError(
+            f"sizes must be <= {n_total} (the rows of {name_total}), got {int(sizes[-1])}"
+        )
+
+
+def _forwarded(func, arguments: dict, dims: dict | None = None) -> dict:
+    """Keyword arguments forwarded to the public ``func``, checked against its declarations.
+
+    A public function called from inside another is not validated again, so
+    a function that passes ``**kwargs`` on checks them here, at its own
+    boundary, with ``func``'s specs (``dims`` ties their axes to arrays already
+    checked). Seeds are checked but forwarded unchanged: a seed that several
+    runs share must start every run afresh, not continue one generator.
+    """
+    specs = declared_params(func)
+    dims = {} if dims is None else dims
+    checked = {}
+    for name, value in arguments.items():
+        if name not in specs:
+            raise TypeError(f"{func.__name__}() got an unexpected keyword argument {name!r}")
+        spec = specs[name]
+        converted = spec(value, name, dims)
+        checked[name] = value if isinstance(spec, Seed) else converted
+    return checked

@@ -8,16 +8,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._params import Array, Function, Instance, Integer, Options, Real, Seed, validate_params
 from .._threads import single_threaded
-from .._validation import as_data_matrix, as_float, as_generator, as_int
-from ._checks import _check_labels, _check_temperature
+from ._checks import _check_hidden, _forwarded
 from ._metrics import predictive_kl, top1_agreement
 from ._models import (
     DTYPE,
     MLP,
     Ensemble,
-    _check_hidden,
-    _check_teacher,
     _tensor,
     interpolate_weights,
     make_mlp,
@@ -28,7 +26,11 @@ OPTIMIZERS = ("adam", "sgd")
 AUGMENTATIONS = ("none", "noise", "mixup")
 
 
-def augment(X, *, kind: str, seed, noise_std: float = 0.5, mixup_alpha: float = 1.0) -> np.ndarray:
+@validate_params(
+    X=Array("n", "d"), kind=Options(*AUGMENTATIONS), seed=Seed(), noise_std=Real(0.0),
+    mixup_alpha=Real(0.0, low_open=True),
+)
+def augment(X, *, kind: str, seed=0, noise_std: float = 0.5, mixup_alpha: float = 1.0) -> np.ndarray:
     """New distillation inputs made from ``X`` (shape ``(n, d)``), one per row.
 
     * ``"noise"``: ``x_i + noise_std * z`` with ``z ~ N(0, I)``;
@@ -37,14 +39,9 @@ def augment(X, *, kind: str, seed, noise_std: float = 0.5, mixup_alpha: float = 
     * ``"none"``: a copy of ``X``.
 
     The teacher labels the new inputs; the student never sees true labels.
+    ``seed`` (an int >= 0 or a numpy Generator, default 0) drives the draws.
     """
-    X = as_data_matrix(X, "X")
-    if kind not in AUGMENTATIONS:
-        raise ValueError(f"kind must be one of {AUGMENTATIONS}, got {kind!r}")
-    noise_std = as_float(noise_std, "noise_std", minimum=0.0)
-    mixup_alpha = as_float(mixup_alpha, "mixup_alpha", minimum=0.0, strict_minimum=True)
-    rng = as_generator(seed, "seed")
-    return _augment(X, kind, rng, noise_std, mixup_alpha)
+    return _augment(X, kind, seed, noise_std, mixup_alpha)
 
 
 def _augment(X: np.ndarray, kind: str, rng: np.random.Generator, noise_std: float, mixup_alpha: float) -> np.ndarray:
@@ -84,20 +81,20 @@ class DistillationRun:
         return self.history.iloc[-1]
 
 
+@validate_params(
+    student_logits=Instance(torch.Tensor), teacher_logits=Instance(torch.Tensor), temperature=Real(0.0, low_open=True)
+)
 def distillation_loss_torch(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float):
     """:func:`distillation_loss` on torch tensors of shape ``(n, K)``, differentiable in ``student_logits``.
 
     Used by :func:`distill`; ``teacher_logits`` should carry no gradient
     (compute them under ``torch.no_grad()`` or ``.detach()`` them).
     """
-    if not isinstance(student_logits, torch.Tensor) or not isinstance(teacher_logits, torch.Tensor):
-        raise TypeError("student_logits and teacher_logits must be torch tensors")
     if student_logits.ndim != 2 or student_logits.shape != teacher_logits.shape:
         raise ValueError(
             "student_logits and teacher_logits must have the same shape (n, K), "
             f"got {tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}"
         )
-    temperature = _check_temperature(temperature)
     targets = torch.softmax(teacher_logits / temperature, dim=1)
     log_q = torch.log_softmax(student_logits / temperature, dim=1)
     return temperature**2 * torch.mean(-torch.sum(targets * log_q, dim=1))
@@ -113,10 +110,18 @@ def _student_architecture(teacher, hidden, n_features: int, n_classes: int) -> t
     raise ValueError("hidden must be given when the teacher is not a kdbook MLP or Ensemble of MLPs")
 
 
+@validate_params(
+    teacher=Function(), X_distill=Array("n", "d"), X_test=Array("m", "d"),
+    y_distill=Array("n", integer=True, low=0, optional=True), y_test=Array("m", integer=True, low=0, optional=True),
+    temperature=Real(0.0, low_open=True), steps=Integer(1), optimizer=Options(*OPTIMIZERS),
+    lr=Real(0.0, low_open=True, optional=True), augmentation=Options(*AUGMENTATIONS), noise_std=Real(0.0),
+    mixup_alpha=Real(0.0, low_open=True), init_alpha=Real(0.0, 1.0), hidden=Instance(tuple, list, optional=True),
+    record_every=Integer(1), seed=Seed(),
+)
 def distill(
     teacher, X_distill, *, X_test, y_distill=None, y_test=None, temperature: float = 4.0, steps: int = 1000,
     optimizer: str = "adam", lr: float | None = None, augmentation: str = "none", noise_std: float = 0.5,
-    mixup_alpha: float = 1.0, init_alpha: float = 0.0, hidden=None, record_every: int = 50, seed,
+    mixup_alpha: float = 1.0, init_alpha: float = 0.0, hidden=None, record_every: int = 50, seed=0,
 ) -> DistillationRun:
     """Train a student MLP by distillation, recording fidelity over training.
 
@@ -151,58 +156,34 @@ def distill(
         The student starts at ``(1 - init_alpha) * random + init_alpha * teacher``
         (:func:`interpolate_weights`); ``init_alpha > 0`` needs an :class:`MLP`
         teacher of the student's architecture.
-    hidden : sequence of int, optional
+    hidden : tuple or list of int, optional
         The student's hidden widths; default the teacher's (or its members').
     record_every : int >= 1
         Record fidelity every ``record_every`` steps (and at step 0 and the end).
-    seed : int or numpy.random.Generator
+    seed : int or numpy.random.Generator, default 0
         Student initialization and augmentation draws.
 
     Returns
     -------
     DistillationRun
     """
-    teacher = _check_teacher(teacher)
-    X_distill = as_data_matrix(X_distill, "X_distill")
-    X_test = as_data_matrix(X_test, "X_test", d=X_distill.shape[1])
-    y_distill = None if y_distill is None else _check_labels(y_distill, X_distill.shape[0], "y_distill")
-    y_test = None if y_test is None else _check_labels(y_test, X_test.shape[0], "y_test")
-    settings = _distill_settings(
-        temperature=temperature, steps=steps, optimizer=optimizer, lr=lr, augmentation=augmentation,
-        noise_std=noise_std, mixup_alpha=mixup_alpha, init_alpha=init_alpha,
-    )
-    record_every = as_int(record_every, "record_every", minimum=1)
-    rng = as_generator(seed, "seed")
-
+    settings = {
+        "temperature": temperature, "steps": steps, "optimizer": optimizer,
+        "lr": {"adam": 0.003, "sgd": 0.05}[optimizer] if lr is None else lr, "augmentation": augmentation,
+        "noise_std": noise_std, "mixup_alpha": mixup_alpha, "init_alpha": init_alpha,
+    }
     teacher_distill = predict_logits(teacher, X_distill)
     teacher_test = predict_logits(teacher, X_test)
     if teacher_distill.shape[1] < 2:
         raise ValueError("teacher must return logits for K >= 2 classes")
     n_features, n_classes = X_distill.shape[1], teacher_distill.shape[1]
-    student = _initial_student(teacher, hidden, n_features, n_classes, settings["init_alpha"], rng)
+    student = _initial_student(teacher, hidden, n_features, n_classes, settings["init_alpha"], seed)
     settings["hidden"] = student.hidden
     inputs = _tensor(X_distill)
     recorder = _FidelityRecorder(inputs, _tensor(X_test), teacher_distill, teacher_test, y_distill, y_test)
     targets = torch.as_tensor(teacher_distill)
-    _train_student(student, teacher, X_distill, inputs, targets, settings, record_every, rng, recorder)
+    _train_student(student, teacher, X_distill, inputs, targets, settings, record_every, seed, recorder)
     return DistillationRun(student=student.eval(), history=pd.DataFrame(recorder.rows), settings=settings)
-
-
-def _distill_settings(*, temperature, steps, optimizer, lr, augmentation, noise_std, mixup_alpha, init_alpha) -> dict:
-    """The validated training settings of :func:`distill`, in the order of its signature."""
-    temperature = _check_temperature(temperature)
-    steps = as_int(steps, "steps", minimum=1)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    lr = {"adam": 0.003, "sgd": 0.05}[optimizer] if lr is None else as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    if augmentation not in AUGMENTATIONS:
-        raise ValueError(f"augmentation must be one of {AUGMENTATIONS}, got {augmentation!r}")
-    return {
-        "temperature": temperature, "steps": steps, "optimizer": optimizer, "lr": lr, "augmentation": augmentation,
-        "noise_std": as_float(noise_std, "noise_std", minimum=0.0),
-        "mixup_alpha": as_float(mixup_alpha, "mixup_alpha", minimum=0.0, strict_minimum=True),
-        "init_alpha": as_float(init_alpha, "init_alpha", minimum=0.0, maximum=1.0),
-    }
 
 
 def _initial_student(teacher, hidden, n_features: int, n_classes: int, init_alpha: float, rng) -> MLP:
@@ -277,6 +258,14 @@ def _train_student(student, teacher, X_distill, inputs, targets, settings: dict,
                 record(student, step)
 
 
+#: The keywords of :func:`distill` that :func:`distillation_sweep` can sweep.
+_SWEEPABLE = (
+    "temperature", "steps", "optimizer", "lr", "augmentation", "noise_std", "mixup_alpha",
+    "init_alpha", "hidden", "record_every", "seed",
+)
+
+
+@validate_params(parameter=Options(*_SWEEPABLE), values=Instance(list, tuple, np.ndarray))
 def distillation_sweep(parameter: str, values, **kwargs) -> pd.DataFrame:
     """Run :func:`distill` once per value of one parameter; return the final fidelity.
 
@@ -285,12 +274,13 @@ def distillation_sweep(parameter: str, values, **kwargs) -> pd.DataFrame:
     parameter : str
         A keyword of :func:`distill` (``"temperature"``, ``"optimizer"``,
         ``"augmentation"``, ``"init_alpha"``, ``"steps"``, ...).
-    values : sequence
-        The values to try; every run uses the same ``seed`` (same student
+    values : list, tuple or 1-D array
+        The values to try, each checked as :func:`distill` checks
+        ``parameter``; every run uses the same ``seed`` (same student
         initialization), so only ``parameter`` changes.
     **kwargs
         The other arguments of :func:`distill` (``teacher``, ``X_distill``,
-        ``X_test``, ``seed``, ...).
+        ``X_test``, ``seed``, ...), checked as :func:`distill` checks them.
 
     Returns
     -------
@@ -298,23 +288,20 @@ def distillation_sweep(parameter: str, values, **kwargs) -> pd.DataFrame:
         One row per value: the value (column named ``parameter``) and the last
         row of each run's history.
     """
-    allowed = {
-        "temperature", "steps", "optimizer", "lr", "augmentation", "noise_std", "mixup_alpha",
-        "init_alpha", "hidden", "record_every", "seed",
-    }
-    if parameter not in allowed:
-        raise ValueError(f"parameter must be one of {sorted(allowed)}, got {parameter!r}")
     if parameter in kwargs:
         raise ValueError(f"{parameter} is the swept parameter; do not also pass it as a keyword")
     values = list(values)
     if not values:
         raise ValueError("values must contain at least one value")
-    teacher = kwargs.pop("teacher", None)
-    X_distill = kwargs.pop("X_distill", None)
-    if teacher is None or X_distill is None:
+    if kwargs.get("teacher") is None or kwargs.get("X_distill") is None:
         raise ValueError("teacher and X_distill must be given as keywords")
+    dims: dict = {}
+    kwargs = _forwarded(distill, kwargs, dims)
+    teacher, X_distill = kwargs.pop("teacher"), kwargs.pop("X_distill")
+    # Each value is checked before any run starts, so a bad last value does not cost the first runs.
+    swept = [_forwarded(distill, {parameter: value}, dict(dims))[parameter] for value in values]
     rows = []
-    for value in values:
-        run = distill(teacher, X_distill, **{parameter: value}, **kwargs)
+    for value, checked in zip(values, swept, strict=True):
+        run = distill(teacher, X_distill, **{parameter: checked}, **kwargs)
         rows.append({parameter: value, **run.final.to_dict()})
     return pd.DataFrame(rows)

@@ -7,11 +7,12 @@ from scipy.optimize import minimize
 from scipy.special import log_softmax
 from sklearn.linear_model import LogisticRegression
 
-from .._validation import as_data_matrix, as_float, as_float_array, as_int
+from .._params import Array, Integer, Real, validate_params
 from ..students import distillation_solution
-from ._checks import _as_scores, _check_labels, _check_temperature
+from ._checks import _check_classes
 
 
+@validate_params(X=Array("n", "d"), y=Array("n", integer=True, low=0), C=Real(0.0, low_open=True))
 def fit_linear_teacher(X, y, *, C: float = 0.1) -> np.ndarray:
     """A linear softmax teacher ``W_*`` (shape ``(K, d)``, no intercept) by scikit-learn.
 
@@ -20,19 +21,17 @@ def fit_linear_teacher(X, y, *, C: float = 0.1) -> np.ndarray:
     bias. For ``K = 2`` the binary model ``w`` is returned as the rows
     ``(-w/2, w/2)``, whose softmax is ``(1 - sigma(w^T x), sigma(w^T x))``.
     """
-    X = as_data_matrix(X, "X")
-    labels = _check_labels(y, X.shape[0], "y")
-    if np.unique(labels).shape[0] < 2:
+    if np.unique(y).shape[0] < 2:
         raise ValueError("y must contain at least 2 classes")
-    C = as_float(C, "C", minimum=0.0, strict_minimum=True)
     model = LogisticRegression(C=C, fit_intercept=False, max_iter=5000, tol=1e-10)
-    model.fit(X, labels)
+    model.fit(X, y)
     W = model.coef_
     if W.shape[0] == 1:
         W = np.vstack([-W[0] / 2, W[0] / 2])
     return W.astype(np.float64)
 
 
+@validate_params(W_star=Array("classes", "d"), X=Array("n", "d"))
 def linear_distillation_solution(X, W_star) -> np.ndarray:
     """What a linear softmax student distilled from ``W_*`` converges to (from ``W = 0``).
 
@@ -58,14 +57,16 @@ def linear_distillation_solution(X, W_star) -> np.ndarray:
     -------
     ndarray of shape (K, d)
     """
-    W_star = as_float_array(W_star, "W_star", ndim=2)
     if W_star.shape[0] < 2:
-        raise ValueError(f"W_star must have shape (K, d) with K >= 2 classes, got {W_star.shape}")
-    X = as_data_matrix(X, "X", d=W_star.shape[1])
+        raise ValueError(f"W_star must have shape (K, d) with K >= 2 classes (rows), got shape {W_star.shape}")
     centered = W_star - W_star.mean(axis=0, keepdims=True)
     return np.vstack([distillation_solution(X, row) if np.any(row) else row for row in centered])
 
 
+@validate_params(
+    X=Array("n", "d"), teacher_logits=Array("n", "classes"), temperature=Real(0.0, low_open=True),
+    max_iter=Integer(1), tol=Real(0.0, low_open=True),
+)
 def train_linear_student(
     X, teacher_logits, *, temperature: float = 1.0, max_iter: int = 200, tol: float = 1e-10
 ) -> np.ndarray:
@@ -94,15 +95,7 @@ def train_linear_student(
     -------
     ndarray of shape (K, d)
     """
-    X = as_data_matrix(X, "X")
-    teacher_logits = _as_scores(teacher_logits, "teacher_logits")
-    if teacher_logits.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"teacher_logits must have one row per row of X (n = {X.shape[0]}), got shape {teacher_logits.shape}"
-        )
-    temperature = _check_temperature(temperature)
-    max_iter = as_int(max_iter, "max_iter", minimum=1)
-    tol = as_float(tol, "tol", minimum=0.0, strict_minimum=True)
+    _check_classes(teacher_logits, "teacher_logits")
     n, d = X.shape
     K = teacher_logits.shape[1]
     targets = np.exp(log_softmax(teacher_logits / temperature, axis=1))

@@ -5,30 +5,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import log_softmax, logsumexp, xlogy
 
-from .._validation import as_float_array
-from ._checks import _as_scores, _check_temperature
+from .._params import Array, Options, Real, validate_params
+from ._checks import _check_classes, _check_probability_rows
+
+#: Scores (logits, log-probabilities or probabilities) of ``n`` inputs over ``K`` classes.
+_SCORES = Array("n", "classes")
 
 
-def _as_probability_rows(value, name: str) -> np.ndarray:
-    probs = _as_scores(value, name)
-    if np.any(probs < 0) or np.any(probs > 1):
-        raise ValueError(f"{name} must contain probabilities in [0, 1]")
-    if not np.allclose(probs.sum(axis=1), 1.0, atol=1e-6):
-        raise ValueError(f"{name} must have rows summing to 1 (probabilities over the K classes)")
-    return probs
-
-
-def _pair(teacher, student, check=_as_scores) -> tuple[np.ndarray, np.ndarray]:
-    """``teacher`` and ``student`` checked by ``check`` (scores, or probability rows) and of one shape."""
-    teacher = check(teacher, "teacher")
-    student = check(student, "student")
-    if teacher.shape != student.shape:
-        raise ValueError(
-            f"teacher and student must have the same shape (n, K), got {teacher.shape} and {student.shape}"
-        )
-    return teacher, student
-
-
+@validate_params(logits=_SCORES, temperature=Real(0.0, low_open=True))
 def log_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
     """Log-softmax of ``logits / T``, row by row; shape ``(n, K)``.
 
@@ -36,18 +20,18 @@ def log_probabilities(logits, temperature: float = 1.0) -> np.ndarray:
     logits as large as ``+-1e4``. Log-probabilities are valid logits: passing
     them in returns them unchanged at ``T = 1``.
     """
-    logits = _as_scores(logits, "logits")
-    temperature = _check_temperature(temperature)
+    _check_classes(logits, "logits")
     return log_softmax(logits / temperature, axis=1)
 
 
+@validate_params(member_logits=Array("members", "n", "classes"))
 def ensemble_log_probabilities(member_logits) -> np.ndarray:
     """Log of the ensemble's averaged probabilities, ``log((1/M) sum_m softmax(z_m))``.
 
     Parameters
     ----------
-    member_logits : array of shape (M, n, K)
-        Logits of ``M`` members on the same ``n`` inputs.
+    member_logits : array of shape (members, n, K)
+        Logits of the ensemble's members on the same ``n`` inputs.
 
     Returns
     -------
@@ -55,17 +39,12 @@ def ensemble_log_probabilities(member_logits) -> np.ndarray:
         Log-probabilities (usable as the ensemble's logits), computed with
         ``logsumexp`` so that no probability underflows to ``log 0``.
     """
-    if np.ndim(member_logits) != 3:
-        raise ValueError(
-            f"member_logits must have shape (M, n, K) (members, inputs, classes), got {np.shape(member_logits)}"
-        )
-    member_logits = as_float_array(member_logits, "member_logits", ndim=3)
-    if member_logits.shape[2] < 2:
-        raise ValueError(f"member_logits must have shape (M, n, K) with K >= 2, got {member_logits.shape}")
+    _check_classes(member_logits, "member_logits")
     member_log_probs = log_softmax(member_logits, axis=2)
     return logsumexp(member_log_probs, axis=0) - np.log(member_logits.shape[0])
 
 
+@validate_params(teacher=_SCORES, student=_SCORES)
 def top1_agreement(teacher, student) -> float:
     """Top-1 agreement ``(1/n) sum_i 1[argmax teacher_i = argmax student_i]``.
 
@@ -80,10 +59,12 @@ def top1_agreement(teacher, student) -> float:
     float in ``[0, 1]``; 1 means the student makes the teacher's decision on
     every input.
     """
-    teacher, student = _pair(teacher, student)
+    _check_classes(teacher, "teacher")
+    _check_classes(student, "student")
     return float(np.mean(np.argmax(teacher, axis=1) == np.argmax(student, axis=1)))
 
 
+@validate_params(teacher=_SCORES, student=_SCORES, kind=Options("logits", "probs"))
 def predictive_kl(teacher, student, *, kind: str = "logits") -> float:
     """Mean predictive KL divergence ``(1/n) sum_i KL(p_teacher(x_i) || p_student(x_i))`` in nats.
 
@@ -102,22 +83,23 @@ def predictive_kl(teacher, student, *, kind: str = "logits") -> float:
     -------
     float >= 0; 0 exactly when the two predictive distributions coincide.
     """
-    if kind not in ("logits", "probs"):
-        raise ValueError(f"kind must be 'logits' or 'probs', got {kind!r}")
+    _check_classes(teacher, "teacher")
+    _check_classes(student, "student")
     if kind == "logits":
-        teacher, student = _pair(teacher, student)
         log_p = log_softmax(teacher, axis=1)
         log_q = log_softmax(student, axis=1)
         p = np.exp(log_p)
         per_input = np.sum(p * (log_p - log_q), axis=1)
     else:
-        teacher, student = _pair(teacher, student, _as_probability_rows)
+        _check_probability_rows(teacher, "teacher")
+        _check_probability_rows(student, "student")
         with np.errstate(divide="ignore"):
             per_input = np.sum(xlogy(teacher, teacher) - xlogy(teacher, student), axis=1)
     # Rounding can leave -1e-17 where the exact value is 0.
     return float(max(np.mean(per_input), 0.0))
 
 
+@validate_params(student_logits=_SCORES, teacher_logits=_SCORES, temperature=Real(0.0, low_open=True))
 def distillation_loss(student_logits, teacher_logits, temperature: float = 4.0) -> float:
     """The book's distillation loss: ``T^2`` times the soft cross-entropy at temperature ``T``.
 
@@ -132,8 +114,8 @@ def distillation_loss(student_logits, teacher_logits, temperature: float = 4.0) 
     student_logits, teacher_logits : arrays of shape (n, K)
     temperature : float > 0, default 4 (the default of Stanton et al.)
     """
-    teacher_logits, student_logits = _pair(teacher_logits, student_logits)
-    temperature = _check_temperature(temperature)
+    _check_classes(student_logits, "student_logits")
+    _check_classes(teacher_logits, "teacher_logits")
     log_q = log_softmax(student_logits / temperature, axis=1)
     p = np.exp(log_softmax(teacher_logits / temperature, axis=1))
     return float(temperature**2 * np.mean(-np.sum(p * log_q, axis=1)))

@@ -9,25 +9,20 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .._params import Array, Function, Instance, Integer, Real, Seed, validate_params
 from .._threads import single_threaded
-from .._validation import as_data_matrix, as_float, as_generator, as_int
-from ._checks import _check_labels
+from .._validation import as_int
+from ._checks import _check_hidden, _forwarded
 
 DTYPE = torch.float64
 
-
-def _check_hidden(hidden) -> tuple:
-    if isinstance(hidden, (str, bytes)):
-        raise TypeError("hidden must be a sequence of layer widths, e.g. (64,)")
-    try:
-        widths = tuple(hidden)
-    except TypeError:
-        raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}") from None
-    return tuple(as_int(width, "hidden (each width)", minimum=1) for width in widths)
+#: Hidden layer widths, e.g. ``(64,)``; each width (an int >= 1) is checked by the body (or by :class:`MLP`).
+_HIDDEN = Instance(tuple, list)
+#: Class labels ``0, ..., K - 1``, one per row.
+_LABELS = Array("n", integer=True, low=0)
 
 
-def _torch_generator(seed, name: str = "seed") -> torch.Generator:
-    rng = as_generator(seed, name)
+def _torch_generator(rng: np.random.Generator) -> torch.Generator:
     generator = torch.Generator()
     generator.manual_seed(int(rng.integers(0, 2**62)))
     return generator
@@ -43,7 +38,13 @@ class MLP(torch.nn.Module):
         super().__init__()
         self.n_features = as_int(n_features, "n_features", minimum=1)
         self.n_classes = as_int(n_classes, "n_classes", minimum=2)
-        self.hidden = _check_hidden(hidden)
+        if isinstance(hidden, (str, bytes)):
+            raise TypeError("hidden must be a sequence of layer widths, e.g. (64,)")
+        try:
+            widths = tuple(hidden)
+        except TypeError:
+            raise TypeError(f"hidden must be a sequence of layer widths, got {type(hidden).__name__}") from None
+        self.hidden = _check_hidden(widths)
         widths = (self.n_features, *self.hidden, self.n_classes)
         layers: list[torch.nn.Module] = []
         # torch.nn.Linear draws a default initialization from the global torch
@@ -87,12 +88,14 @@ class Ensemble(torch.nn.Module):
         return torch.logsumexp(log_probs, dim=0) - np.log(len(self.members))
 
 
-def make_mlp(n_features: int, n_classes: int, *, hidden=(64,), seed) -> MLP:
+@validate_params(n_features=Integer(1), n_classes=Integer(2), hidden=_HIDDEN, seed=Seed())
+def make_mlp(n_features: int, n_classes: int, *, hidden=(64,), seed=0) -> MLP:
     """A freshly initialized :class:`MLP`.
 
     Weights and biases are drawn uniformly from ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``
     (the default scale of ``torch.nn.Linear``) with a local generator seeded by
-    ``seed``.
+    ``seed`` (an int >= 0 or a numpy Generator, default 0); ``hidden`` is a
+    tuple or list of widths.
     """
     model = MLP(n_features, n_classes, hidden)
     generator = _torch_generator(seed)
@@ -105,16 +108,13 @@ def make_mlp(n_features: int, n_classes: int, *, hidden=(64,), seed) -> MLP:
     return model
 
 
+@validate_params(start=Instance(MLP), target=Instance(MLP), alpha=Real(0.0, 1.0))
 def interpolate_weights(start: MLP, target: MLP, alpha: float) -> MLP:
     """A new MLP with weights ``(1 - alpha) * start + alpha * target``.
 
     ``alpha = 0`` copies ``start`` (a random initialization), ``alpha = 1``
     copies ``target`` (the teacher). Both must have the same architecture.
     """
-    alpha = as_float(alpha, "alpha", minimum=0.0, maximum=1.0)
-    for model, name in ((start, "start"), (target, "target")):
-        if not isinstance(model, MLP):
-            raise TypeError(f"{name} must be a kdbook.fidelity.MLP, got {type(model).__name__}")
     if start.architecture != target.architecture:
         raise ValueError(
             f"start and target must have the same architecture, got {start.architecture} and {target.architecture}"
@@ -130,9 +130,13 @@ def _tensor(X) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(X), dtype=DTYPE)
 
 
+@validate_params(
+    X=Array("n", "d"), y=_LABELS, hidden=_HIDDEN, n_classes=Integer(2, optional=True), steps=Integer(1),
+    lr=Real(0.0, low_open=True), weight_decay=Real(0.0), seed=Seed(),
+)
 def train_classifier(
     X, y, *, hidden=(64,), n_classes: int | None = None, steps: int = 300, lr: float = 0.01,
-    weight_decay: float = 1e-4, seed,
+    weight_decay: float = 1e-4, seed=0,
 ) -> MLP:
     """Train an :class:`MLP` on hard labels: full-batch Adam on the cross-entropy.
 
@@ -140,28 +144,23 @@ def train_classifier(
     ----------
     X : array of shape (n, d)
     y : int array of shape (n,), labels in ``0, ..., K - 1``
-    hidden : sequence of int, default (64,)
+    hidden : tuple or list of int >= 1, default (64,)
     n_classes : int, optional
         ``K``; default ``max(y) + 1``.
     steps : int >= 1
     lr : float > 0
     weight_decay : float >= 0 (Adam's L2 penalty)
-    seed : int or numpy.random.Generator (initialization)
+    seed : int or numpy.random.Generator, default 0 (initialization)
 
     Returns
     -------
     MLP, in evaluation mode.
     """
-    X = as_data_matrix(X, "X")
-    labels = _check_labels(y, X.shape[0], "y")
-    n_classes = int(labels.max()) + 1 if n_classes is None else as_int(n_classes, "n_classes", minimum=2)
-    if labels.max() >= n_classes:
-        raise ValueError(f"y must contain labels below n_classes = {n_classes}, got {labels.max()}")
-    steps = as_int(steps, "steps", minimum=1)
-    lr = as_float(lr, "lr", minimum=0.0, strict_minimum=True)
-    weight_decay = as_float(weight_decay, "weight_decay", minimum=0.0)
+    n_classes = int(y.max()) + 1 if n_classes is None else n_classes
+    if y.max() >= n_classes:
+        raise ValueError(f"y must contain labels below n_classes = {n_classes}, got {y.max()}")
     model = make_mlp(X.shape[1], max(n_classes, 2), hidden=hidden, seed=seed)
-    inputs, targets = _tensor(X), torch.as_tensor(labels)
+    inputs, targets = _tensor(X), torch.as_tensor(y)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     with single_threaded():
         for _ in range(steps):
@@ -172,34 +171,26 @@ def train_classifier(
     return model.eval()
 
 
-def train_ensemble(X, y, *, members: int = 3, seed, **kwargs) -> Ensemble:
+@validate_params(X=Array("n", "d"), y=_LABELS, members=Integer(1), seed=Seed())
+def train_ensemble(X, y, *, members: int = 3, seed=0, **kwargs) -> Ensemble:
     """An :class:`Ensemble` of ``members`` MLPs trained by :func:`train_classifier`.
 
     The members differ only in their initialization; their seeds are drawn
-    from ``seed``. Other keyword arguments go to :func:`train_classifier`.
+    from ``seed`` (default 0). Other keyword arguments go to :func:`train_classifier`
+    (and are checked as it checks them).
     """
-    members = as_int(members, "members", minimum=1)
-    rng = as_generator(seed, "seed")
-    seeds = rng.integers(0, 2**31 - 1, size=members)
+    kwargs = _forwarded(train_classifier, kwargs)
+    seeds = seed.integers(0, 2**31 - 1, size=members)
     return Ensemble([train_classifier(X, y, seed=int(s), **kwargs) for s in seeds]).eval()
 
 
-def _check_teacher(teacher):
-    if not callable(teacher):
-        raise TypeError(
-            f"teacher must be callable (a torch module mapping inputs to logits), got {type(teacher).__name__}"
-        )
-    return teacher
-
-
+@validate_params(model=Function(), X=Array("n", "d"))
 def predict_logits(model, X) -> np.ndarray:
     """The model's logits on ``X`` (shape ``(n, d)``) as a float64 array of shape ``(n, K)``.
 
     ``model`` is any callable mapping a float64 tensor of inputs to logits or
     log-probabilities (an :class:`MLP`, an :class:`Ensemble`, ...).
     """
-    model = _check_teacher(model)
-    X = as_data_matrix(X, "X")
     with torch.no_grad():
         out = model(_tensor(X))
     out = out.detach().numpy().astype(np.float64) if isinstance(out, torch.Tensor) else np.asarray(out, np.float64)
