@@ -110,6 +110,10 @@ def _instance_example(types):
             return ax if kind.__name__ == "Axes" else fig
         if kind in (tuple, list):
             return kind()
+        if kind.__module__.startswith("ipywidgets"):
+            import ipywidgets
+
+            return ipywidgets.IntProgress()
         # Helpers: add examples for further types here, one clause each.
     raise AssertionError(f"add an example instance of {types} to tests/test_common_params.py")
 

@@ -1,3 +1,5 @@
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -30,7 +32,7 @@ def test_explorer_redraws_with_the_new_value():
 
 
 def test_explorer_rejects_bad_arguments():
-    with pytest.raises(TypeError, match="draw must be callable"):
+    with pytest.raises(TypeError, match="draw must be a callable"):
         explorer(None, {"a": ipywidgets.IntSlider()})
     with pytest.raises(ValueError, match="controls"):
         explorer(lambda: None, {})
@@ -56,7 +58,7 @@ def test_teacher_scale_explorer_slider_changes_the_plot():
     slider = app.children[1].children[0]
     slider.value = 100.0
     assert slider.value == pytest.approx(100.0)
-    with pytest.raises(ValueError, match="scale must be <= 1000"):
+    with pytest.raises(ValueError, match=re.escape("scale must be in [0.01, 1000]")):
         teacher_scale_explorer(np.ones((2, 3)), np.ones(3), scale=1e4)
-    with pytest.raises(ValueError, match="w_direction must be a non-zero"):
+    with pytest.raises(ValueError, match="w_direction must be non-zero"):
         draw_teacher_scale(np.ones((2, 3)), np.zeros(3), 1.0)
