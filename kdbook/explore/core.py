@@ -12,6 +12,7 @@ line while computing.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 
@@ -59,9 +60,9 @@ def _seed_int(seed: np.random.Generator) -> int:
     """
     sequence = getattr(seed.bit_generator, "seed_seq", None)
     entropy = getattr(sequence, "entropy", None)
-    if isinstance(entropy, int) and not sequence.spawn_key and 0 <= entropy < 2**63:
-        if np.random.default_rng(entropy).bit_generator.state == seed.bit_generator.state:
-            return entropy
+    if isinstance(entropy, numbers.Integral) and not sequence.spawn_key and 0 <= entropy < 2**63:
+        if np.random.default_rng(int(entropy)).bit_generator.state == seed.bit_generator.state:
+            return int(entropy)
     return int(seed.integers(2**63))
 
 
