@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from ._validation import as_float_array
+from ._params import Array, Real, validate_params
 
 __all__ = [
     "SymbolicStep",
@@ -67,6 +67,7 @@ def _zero(name: str, difference: sp.Expr) -> SymbolicStep:
     return SymbolicStep(name, difference, result, bool(result == 0))
 
 
+@validate_params()
 def corollary2_steps() -> list[SymbolicStep]:
     """Verify the algebra of eqs. (22)-(23) with ``beta = (pi/2) n^{-1/n}``.
 
@@ -104,6 +105,7 @@ def corollary2_steps() -> list[SymbolicStep]:
     return steps
 
 
+@validate_params(n=Array(..., low=1.0), kappa=Array(..., low=0.0))
 def corollary2_chain(n, kappa) -> dict[str, np.ndarray]:
     """The chain (22) >= ... evaluated numerically, for arrays ``n >= 1`` and ``kappa >= 0``.
 
@@ -112,12 +114,10 @@ def corollary2_chain(n, kappa) -> dict[str, np.ndarray]:
     eq. (23) (equal to ``"eq22"``); ``"eq21"``, the final bound
     ``(1 + (log n)^kappa)/n^kappa``. Broadcasting applies.
     """
-    n = as_float_array(n, "n")
-    kappa = as_float_array(kappa, "kappa")
-    if np.any(n < 1):
-        raise ValueError("n must be >= 1")
-    if np.any(kappa < 0):
-        raise ValueError("kappa must be >= 0")
+    try:
+        np.broadcast_shapes(n.shape, kappa.shape)
+    except ValueError:
+        raise ValueError(f"n and kappa must broadcast together, got shapes {n.shape} and {kappa.shape}") from None
     beta = np.pi / 2 * n ** (-1.0 / n)
     eq22 = (1 - 2 / np.pi * beta) ** kappa + (1 - 2 / np.pi * (np.pi / 2 - beta)) ** (n * kappa)
     eq23 = (1 - np.exp(-np.log(n) / n)) ** kappa + n ** (-kappa)
@@ -125,6 +125,7 @@ def corollary2_chain(n, kappa) -> dict[str, np.ndarray]:
     return {"eq22": eq22, "eq23": eq23, "eq21": eq21}
 
 
+@validate_params(ns=Array(None, low=1.0), kappas=Array(None, low=0.0), rtol=Real(0.0))
 def check_corollary2_grid(ns, kappas, *, rtol: float = 1e-12) -> dict[str, float]:
     """Check eq. (22) = eq. (23) <= eq. (21) on the grid ``ns x kappas``.
 
@@ -132,7 +133,7 @@ def check_corollary2_grid(ns, kappas, *, rtol: float = 1e-12) -> dict[str, float
     largest value of ``(23) - (21)`` (which must be <= 0 up to rounding);
     raises ``AssertionError`` if either check fails.
     """
-    n_grid, kappa_grid = np.meshgrid(as_float_array(ns, "ns", ndim=1), as_float_array(kappas, "kappas", ndim=1))
+    n_grid, kappa_grid = np.meshgrid(ns, kappas)
     chain = corollary2_chain(n_grid, kappa_grid)
     mismatch = float(np.max(np.abs(chain["eq22"] - chain["eq23"]) / np.maximum(chain["eq23"], 1e-300)))
     excess = float(np.max(chain["eq23"] - chain["eq21"]))
@@ -143,6 +144,7 @@ def check_corollary2_grid(ns, kappas, *, rtol: float = 1e-12) -> dict[str, float
     return {"max_relative_mismatch_22_23": mismatch, "max_excess_23_over_21": excess}
 
 
+@validate_params()
 def angle_tool_steps() -> list[SymbolicStep]:
     """Verify the minimization behind ``angle(w, w_hat) <= arcsin(epsilon/||w_hat||)``.
 
@@ -167,6 +169,7 @@ def angle_tool_steps() -> list[SymbolicStep]:
     return steps
 
 
+@validate_params()
 def slack_identity() -> SymbolicStep:
     """Verify ``sin(eta) sin(beta + eta) = rho`` for ``eta = (arccos(cos(beta) - 2 rho) - beta)/2``.
 

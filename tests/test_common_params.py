@@ -111,6 +111,10 @@ def _instance_example(types):
             return ax if kind.__name__ == "Axes" else fig
         if kind in (tuple, list):
             return kind()
+        if kind.__module__.startswith("ipywidgets"):
+            import ipywidgets
+
+            return ipywidgets.IntProgress()
         # Helpers: add examples for further types here, one clause each.
         if kind.__name__ == "DistillationRun":
             return kind(student=make_mlp(AXIS_SIZES["d"], AXIS_SIZES["classes"], seed=0), history=pd.DataFrame())

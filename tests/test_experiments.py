@@ -224,7 +224,7 @@ def test_data_geometry_explorer_redraws_on_slider_change(monkeypatch):
     n_slider.value = 7
     kappa_slider.value = 4.0
     assert calls == [(1.0, 5, 20), (1.0, 7, 20), (4.0, 7, 20)]
-    with pytest.raises(ValueError, match="kappa must be <= 16"):
+    with pytest.raises(ValueError, match=r"kappa must be in \[0\.125, 16\], got 100\.0"):
         data_geometry_explorer(kappa=100.0)
     with pytest.raises(ValueError, match="n must be <= 40"):
         data_geometry_explorer(n=41, d=20)

@@ -1,3 +1,5 @@
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -30,7 +32,7 @@ def test_explorer_redraws_with_the_new_value():
 
 
 def test_explorer_rejects_bad_arguments():
-    with pytest.raises(TypeError, match="draw must be callable"):
+    with pytest.raises(TypeError, match="draw must be a callable"):
         explorer(None, {"a": ipywidgets.IntSlider()})
     with pytest.raises(ValueError, match="controls"):
         explorer(lambda: None, {})
@@ -56,7 +58,30 @@ def test_teacher_scale_explorer_slider_changes_the_plot():
     slider = app.children[1].children[0]
     slider.value = 100.0
     assert slider.value == pytest.approx(100.0)
-    with pytest.raises(ValueError, match="scale must be <= 1000"):
+    with pytest.raises(ValueError, match=re.escape("scale must be in [0.01, 1000]")):
         teacher_scale_explorer(np.ones((2, 3)), np.ones(3), scale=1e4)
-    with pytest.raises(ValueError, match="w_direction must be a non-zero"):
+    with pytest.raises(ValueError, match="w_direction must be non-zero"):
         draw_teacher_scale(np.ones((2, 3)), np.zeros(3), 1.0)
+
+
+def test_draw_callbacks_validate_the_values_they_are_given():
+    """Grid and slider values come from the reader, not from validated code: the draw function checks them."""
+    from kdbook.explore import static_explorable
+
+    X = np.random.default_rng(0).standard_normal((50, 3))
+    with pytest.raises(ValueError, match="scale must be > 0, got -1"):
+        static_explorable(draw_teacher_scale, {"scale": [-1, 1]}, name="x", labels={"scale": "s"},
+                          formats={"scale": "{:g}"}, alt="{scale}", fixed={"X": X, "w_direction": np.ones(3)})
+    with pytest.raises(ValueError, match=r"w_direction has d = 2 along axis 0 \(shape \(2,\)\), but X has d = 3"):
+        explorer(lambda scale: draw_teacher_scale(X, np.ones(2), scale), {"scale": ipywidgets.FloatSlider(value=1.0)})
+    plt.close("all")
+
+
+def test_seed_int_keeps_int_seeds_and_draws_from_used_generators():
+    from kdbook.explore.core import _seed_int
+
+    assert _seed_int(np.random.default_rng(5)) == 5
+    used = np.random.default_rng(5)
+    used.random()
+    drawn = _seed_int(used)
+    assert isinstance(drawn, int) and drawn >= 0 and drawn != 5

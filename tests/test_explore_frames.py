@@ -132,10 +132,10 @@ def test_bad_grids_are_rejected_with_clear_errors(overrides, message):
 
 
 def test_type_errors():
-    with pytest.raises(TypeError, match="draw must be callable"):
+    with pytest.raises(TypeError, match="draw must be a callable"):
         static_explorable(None, {"slope": [1, 2]}, name="x", labels={"slope": "s"}, formats={"slope": "{}"},
                           alt="{slope}")
-    with pytest.raises(TypeError, match="grid must be a mapping"):
+    with pytest.raises(TypeError, match="grid must be an instance of Mapping"):
         make(grid=[("slope", [1, 2])])
     with pytest.raises(TypeError, match="matplotlib Figure"):
         static_explorable(lambda slope: None, {"slope": [1, 2]}, name="x", labels={"slope": "s"},

@@ -31,12 +31,12 @@ from functools import lru_cache
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .._params import Integer, Real, Seed, validate_params
 from .._threads import single_threaded
-from .._validation import as_float, as_int
 from ..learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
 from ..plots import ROLE_COLORS, label_axes
 from ..tasks import polynomial_angle_task, teacher_angles
-from .core import explorer
+from .core import _seed_int, explorer
 
 __all__ = ["draw_optimization_bias", "optimization_bias_explorer", "draw_monotonicity", "monotonicity_explorer"]
 
@@ -69,14 +69,12 @@ def _delta_risks(deltas, n, d, kappa, trials, n_test, seed):
     return np.stack([np.mean((base + delta * push >= 0) != teacher[:, None], axis=0) for delta in deltas])
 
 
-def _check_common(d, trials, n_test, seed):
-    d = as_int(d, "d", minimum=3, maximum=2000)
-    trials = as_int(trials, "trials", minimum=2, maximum=10_000)
-    n_test = as_int(n_test, "n_test", minimum=10, maximum=100_000)
-    seed = as_int(seed, "seed", minimum=0)
-    return d, trials, n_test, seed
+#: The declarations the two drawing functions share.
+_COMMON = dict(d=Integer(3, 2000), kappa=Real(0.0, 100.0, low_open=True), trials=Integer(2, 10_000),
+               n_test=Integer(10, 100_000), seed=Seed())
 
 
+@validate_params(delta=Real(0.0, 16.0), n=Integer(1), **_COMMON)
 def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kappa: float = 1.0,
                            trials: int = 200, n_test: int = 4000, seed: int = 0):
     """Risk of ``w_delta`` (Section 5.2) against ``delta``, and the paired change per transfer set.
@@ -93,16 +91,15 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
     kappa : float > 0, default 1.0 (the kappa-polynomial task of Section 5.1)
     trials, n_test : int
         Transfer sets per ``n`` and held-out inputs for the risk.
-    seed : int
+    seed : int >= 0 or numpy.random.Generator
 
     Returns
     -------
     matplotlib Figure, 7.2 x 6.4 in, two panels stacked.
     """
-    delta = as_float(delta, "delta", minimum=0.0, maximum=16.0)
-    d, trials, n_test, seed = _check_common(d, trials, n_test, seed)
-    n = as_int(n, "n", minimum=1, maximum=d - 1)
-    kappa = as_float(kappa, "kappa", minimum=0.0, maximum=100.0, strict_minimum=True)
+    if n > d - 1:
+        raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
+    seed = _seed_int(seed)
     curve = np.unique(np.append(DELTA_CURVE, delta))
     with single_threaded():
         risks = _delta_risks(curve, n, d, kappa, trials, n_test, seed)
@@ -135,16 +132,17 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
     return fig
 
 
+@validate_params(delta=Real(0.0, 16.0), n=Integer(1), d=Integer(3, 2000), seed=Seed())
 def optimization_bias_explorer(*, delta: float = 1.0, n: int = 20, d: int = 100, seed: int = 0):
     """Sliders over ``delta`` and ``n``; redraws :func:`draw_optimization_bias`."""
     import ipywidgets as widgets
 
-    d = as_int(d, "d", minimum=3, maximum=2000)
+    if n > d - 1:
+        raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
+    seed = _seed_int(seed)
     controls = {
-        "delta": widgets.FloatSlider(value=as_float(delta, "delta", minimum=0.0, maximum=16.0), min=0, max=16,
-                                     step=0.25, description="δ", continuous_update=False),
-        "n": widgets.IntSlider(value=as_int(n, "n", minimum=1, maximum=d - 1), min=1, max=d - 1,
-                               description="n", continuous_update=False),
+        "delta": widgets.FloatSlider(value=delta, min=0, max=16, step=0.25, description="δ", continuous_update=False),
+        "n": widgets.IntSlider(value=n, min=1, max=d - 1, description="n", continuous_update=False),
     }
     return explorer(lambda delta, n: draw_optimization_bias(delta, n, d=d, seed=seed), controls,
                     title="Optimization bias: every w_delta fits the data, but the risk grows with delta")
@@ -170,6 +168,7 @@ def _monotonicity_at(n, kappa, d, delta, trials, n_test, steps, seed):
     return out
 
 
+@validate_params(n=Integer(1), delta=Real(0.0, 16.0), hard_label_steps=Integer(1, 100_000), **_COMMON)
 def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: float = 0.5, trials: int = 200,
                       n_test: int = 4000, hard_label_steps: int = 300, seed: int = 0):
     """Risk against ``n`` for three learners, and their monotonicity index (eq. 34) at the chosen ``n``.
@@ -187,7 +186,7 @@ def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: fl
     delta : float >= 0, default 0.5, the ``w_delta`` learner shown
     trials, n_test, hard_label_steps : int
         Transfer sets per ``n``, held-out inputs, gradient steps of the hard-label learner.
-    seed : int
+    seed : int >= 0 or numpy.random.Generator
 
     Returns
     -------
@@ -195,11 +194,10 @@ def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: fl
     ``(kappa, d)`` trains the learners at every ``n`` of the curve (a few
     seconds); later calls reuse the cached runs.
     """
-    d, trials, n_test, seed = _check_common(d, trials, n_test, seed)
-    n = as_int(n, "n", minimum=1, maximum=d - 2)
-    kappa = as_float(kappa, "kappa", minimum=0.0, maximum=100.0, strict_minimum=True)
-    delta = as_float(delta, "delta", minimum=0.0, maximum=16.0)
-    steps = as_int(hard_label_steps, "hard_label_steps", minimum=1, maximum=100_000)
+    if n > d - 2:
+        raise ValueError(f"n must be <= {d - 2} (d - 2 with d = {d}), got {n}")
+    seed = _seed_int(seed)
+    steps = hard_label_steps
     sizes = sorted({m for m in N_CURVE if m <= d - 2} | {n})
     with single_threaded():
         runs = {m: _monotonicity_at(m, kappa, d, delta, trials, n_test, steps, seed) for m in sizes}
@@ -231,16 +229,18 @@ def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: fl
     return fig
 
 
+@validate_params(n=Integer(1), kappa=Real(0.1, 10.0), d=Integer(4, 2000), seed=Seed())
 def monotonicity_explorer(*, n: int = 5, kappa: float = 1.0, d: int = 100, seed: int = 0):
     """Sliders over ``n`` and ``kappa``; redraws :func:`draw_monotonicity` (cached runs per setting)."""
     import ipywidgets as widgets
 
-    d = as_int(d, "d", minimum=4, maximum=2000)
+    if n > d - 2:
+        raise ValueError(f"n must be <= {d - 2} (d - 2 with d = {d}), got {n}")
+    seed = _seed_int(seed)
     controls = {
-        "n": widgets.IntSlider(value=as_int(n, "n", minimum=1, maximum=d - 2), min=1, max=d - 2,
-                               description="n", continuous_update=False),
-        "kappa": widgets.FloatLogSlider(value=as_float(kappa, "kappa", minimum=0.1, maximum=10.0), base=10,
-                                        min=-1, max=1, step=0.05, description="κ", continuous_update=False),
+        "n": widgets.IntSlider(value=n, min=1, max=d - 2, description="n", continuous_update=False),
+        "kappa": widgets.FloatLogSlider(value=kappa, base=10, min=-1, max=1, step=0.05, description="κ",
+                                        continuous_update=False),
     }
     return explorer(lambda n, kappa: draw_monotonicity(n, kappa=kappa, d=d, seed=seed), controls,
                     title="Monotonicity: does one more input turn the student toward the teacher?")

@@ -23,10 +23,12 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 
-from .._validation import as_float, as_int
+from .._params import Boolean, Function, Instance, Integer, Real, validate_params
 from ..plots import PALETTE, ROLE_COLORS, label_axes
-from ..risk import corollary2_bound, theorem3_bound, theorem3_terms
+from ..risk import BETA, corollary2_bound, theorem3_bound, theorem3_terms
 from ..tasks import check_angles
 from .core import explorer
 
@@ -41,8 +43,11 @@ __all__ = [
 ]
 
 HALF_PI = np.pi / 2
+#: An angle to ``w_*`` in ``[0, pi/2]`` (with :data:`kdbook.risk.BETA`'s rounding slack, so ``np.pi / 2`` passes).
+_ANGLE = BETA
 
 
+@validate_params(kappa=Real(0.0))
 def polynomial_p(kappa: float) -> Callable[[np.ndarray], np.ndarray]:
     """``p(theta) = (1 - 2 theta / pi)^kappa``, the reverse cdf of the kappa-polynomial task (Section 5.1).
 
@@ -50,7 +55,6 @@ def polynomial_p(kappa: float) -> Callable[[np.ndarray], np.ndarray]:
     ----------
     kappa : float >= 0
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0)
 
     def p(theta):
         return (1.0 - check_angles(theta) / HALF_PI) ** kappa
@@ -58,6 +62,7 @@ def polynomial_p(kappa: float) -> Callable[[np.ndarray], np.ndarray]:
     return p
 
 
+@validate_params(n=Integer(1), beta=_ANGLE, kappa=Real(0.0), p=Function(optional=True), grid=Integer(10))
 def draw_bound_terms(n: int, beta: float, *, kappa: float = 1.0, p: Callable | None = None, grid: int = 400):
     """Plot the two terms of eq. (19) against ``beta`` and mark ``beta`` and the minimizer.
 
@@ -78,16 +83,12 @@ def draw_bound_terms(n: int, beta: float, *, kappa: float = 1.0, p: Callable | N
     -------
     matplotlib Figure
     """
-    n = as_int(n, "n", minimum=1)
-    beta = float(check_angles(as_float(beta, "beta"), "beta"))
-    grid = as_int(grid, "grid", minimum=10)
+    beta = min(beta, HALF_PI)
     if p is None:
         p = polynomial_p(kappa)
-        label = rf"$\kappa$-polynomial task, $\kappa = {as_float(kappa, 'kappa', minimum=0.0):g}$"
-    elif callable(p):
-        label = "your p"
+        label = rf"$\kappa$-polynomial task, $\kappa = {kappa:g}$"
     else:
-        raise TypeError("p must be a callable p(theta) or None")
+        label = "your p"
     betas = np.linspace(0.0, HALF_PI, grid)
     first = np.array([theorem3_terms(p, n, b)[0] for b in betas])
     second = np.array([theorem3_terms(p, n, b)[1] for b in betas])
@@ -117,13 +118,12 @@ def draw_bound_terms(n: int, beta: float, *, kappa: float = 1.0, p: Callable | N
     return fig
 
 
+@validate_params(n=Integer(1, 10_000), kappa=Real(0.0, 8.0), beta=_ANGLE)
 def beta_explorer(*, n: int = 20, kappa: float = 1.0, beta: float = np.pi / 4):
     """Sliders for ``beta``, ``n`` and ``kappa`` over :func:`draw_bound_terms`."""
     import ipywidgets as widgets
 
-    n = as_int(n, "n", minimum=1, maximum=10_000)
-    kappa = as_float(kappa, "kappa", minimum=0.0, maximum=8.0)
-    beta = float(check_angles(as_float(beta, "beta"), "beta"))
+    beta = min(beta, HALF_PI)
     controls = {
         "beta": widgets.FloatSlider(value=beta, min=0.0, max=HALF_PI, step=0.01, description="beta",
                                     continuous_update=False),
@@ -135,6 +135,7 @@ def beta_explorer(*, n: int = 20, kappa: float = 1.0, beta: float = np.pi / 4):
                     title="Theorem 3: the two terms of the bound")
 
 
+@validate_params(kappa=Real(0.0), n=Integer(1), n_max=Integer(2), points=Integer(5))
 def draw_rate(kappa: float, n: int, *, n_max: int = 100_000, points: int = 60):
     """The Theorem 3 bound (min over beta) and Corollary 2 (eq. 21) versus ``n``, log-log.
 
@@ -151,10 +152,8 @@ def draw_rate(kappa: float, n: int, *, n_max: int = 100_000, points: int = 60):
     -------
     matplotlib Figure
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0)
-    n_max = as_int(n_max, "n_max", minimum=2)
-    n = as_int(n, "n", minimum=1, maximum=n_max)
-    points = as_int(points, "points", minimum=5)
+    if n > n_max:
+        raise ValueError(f"n must be <= {n_max} (n_max), got {n}")
     p = polynomial_p(kappa)
     ns = np.unique(np.round(np.logspace(0, np.log10(n_max), points)).astype(int))
     bounds = np.array([float(theorem3_bound(p, int(k))) for k in ns])
@@ -174,12 +173,11 @@ def draw_rate(kappa: float, n: int, *, n_max: int = 100_000, points: int = 60):
     return fig
 
 
+@validate_params(kappa=Real(0.0, 8.0), n=Integer(1, 100_000))
 def rate_explorer(*, kappa: float = 1.0, n: int = 20):
     """Sliders for ``kappa`` and ``n`` over :func:`draw_rate`."""
     import ipywidgets as widgets
 
-    kappa = as_float(kappa, "kappa", minimum=0.0, maximum=8.0)
-    n = as_int(n, "n", minimum=1, maximum=100_000)
     controls = {
         "kappa": widgets.FloatSlider(value=kappa, min=0.0, max=8.0, step=0.25, description="kappa",
                                      continuous_update=False),
@@ -188,6 +186,7 @@ def rate_explorer(*, kappa: float = 1.0, n: int = 20):
     return explorer(lambda kappa, n: draw_rate(kappa, n), controls, title="How fast the bound decays")
 
 
+@validate_params(beta=_ANGLE, teaching_angle=_ANGLE, test_angle=Real(-HALF_PI, HALF_PI), shrink=Real(0.0, 1.0))
 def draw_teaching_argument(beta: float = np.pi / 6, teaching_angle: float = np.pi / 4, test_angle: float = -np.pi / 7,
                            shrink: float = 0.6):
     """Draw the good-teaching-point argument of the proof of Theorem 3 (eqs. 30-31) in 2-D.
@@ -211,10 +210,7 @@ def draw_teaching_argument(beta: float = np.pi / 6, teaching_angle: float = np.p
     -------
     matplotlib Figure
     """
-    beta = float(check_angles(as_float(beta, "beta"), "beta"))
-    teaching_angle = float(check_angles(as_float(teaching_angle, "teaching_angle"), "teaching_angle"))
-    test_angle = as_float(test_angle, "test_angle", minimum=-HALF_PI, maximum=HALF_PI)
-    shrink = as_float(shrink, "shrink", minimum=0.0, maximum=1.0)
+    beta, teaching_angle = min(beta, HALF_PI), min(teaching_angle, HALF_PI)
 
     def direction(phi):  # angle phi measured from w_* (the y axis), clockwise positive
         return np.array([np.sin(phi), np.cos(phi)])
@@ -258,7 +254,10 @@ def draw_teaching_argument(beta: float = np.pi / 6, teaching_angle: float = np.p
     return fig
 
 
-def plot_risk_versus_n(table, *, ax=None, title: str | None = None, show_bound: bool = True):
+@validate_params(table=Instance(pd.DataFrame), ax=Instance(Axes, optional=True), title=Instance(str, optional=True),
+                 show_bound=Boolean())
+def plot_risk_versus_n(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None,
+                       show_bound: bool = True):
     """Plot measured risk (mean and 95% interval) and the Theorem 3 bound against ``n``, log-log.
 
     Risks that are exactly 0 (every ``n >= d`` for distillation) cannot sit on
@@ -277,8 +276,8 @@ def plot_risk_versus_n(table, *, ax=None, title: str | None = None, show_bound: 
     matplotlib Axes
     """
     required = {"n", "learner", "risk", "ci_low", "ci_high", "bound"}
-    if not hasattr(table, "columns") or not required <= set(table.columns):
-        raise ValueError(f"table must be a DataFrame with columns {sorted(required)}")
+    if not required <= set(table.columns):
+        raise ValueError(f"table must have the columns {sorted(required)}, got {list(table.columns)}")
     if ax is None:
         _, ax = plt.subplots()
     positive = table[table["risk"] > 0]

@@ -12,12 +12,16 @@ line while computing.
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
+from ipywidgets import Widget
 
-from .._validation import as_data_matrix, as_float, as_nonzero_vector
+from .. import _params
+from .._params import Array, Function, Instance, Real, validate_params
 from ..losses import soft_labels
 from ..plots import soft_label_histogram
 
@@ -28,6 +32,38 @@ __all__ = ["explorer", "draw_teacher_scale", "teacher_scale_explorer"]
 DEBOUNCE_SECONDS = 0.15
 #: The smallest and preferred width of one control: five sliders wrap onto rows, each track stays usable.
 CONTROL_MIN_WIDTH = "17rem"
+
+
+@contextmanager
+def _callback_boundary():
+    """Run a user's callback (a ``draw`` function) as a call from outside the package.
+
+    :func:`~kdbook._params.validate_params` skips the checks of public
+    functions called from inside another one, whose inputs come from validated
+    code. A ``draw`` callback's inputs come from the reader's grid or sliders
+    instead, so its own declaration must check and convert them.
+    """
+    depth = getattr(_params._state, "depth", 0)
+    _params._state.depth = 0
+    try:
+        yield
+    finally:
+        _params._state.depth = depth
+
+
+def _seed_int(seed: np.random.Generator) -> int:
+    """The int behind a seed, for explorables that key cached runs by it and derive sub-seeds (``seed + 1``).
+
+    A generator still in the state ``numpy.random.default_rng(s)`` starts in
+    (an int seed ``s`` arrives as one) gives ``s``, so an int seed draws what it
+    always drew; any other generator gives one int drawn from it.
+    """
+    sequence = getattr(seed.bit_generator, "seed_seq", None)
+    entropy = getattr(sequence, "entropy", None)
+    if isinstance(entropy, numbers.Integral) and not sequence.spawn_key and 0 <= entropy < 2**63:
+        if np.random.default_rng(int(entropy)).bit_generator.state == seed.bit_generator.state:
+            return int(entropy)
+    return int(seed.integers(2**63))
 
 
 def _figure_output(figure, dpi: float = 100) -> dict:
@@ -70,8 +106,10 @@ def _scheduler():
         return None
 
 
+@validate_params(draw=Function(), controls=Instance(Mapping), title=Instance(str, optional=True),
+                 progress=Instance(Widget, optional=True))
 def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *, title: str | None = None,
-             progress=None):
+             progress: Widget | None = None):
     """Wire ipywidgets controls to a drawing function.
 
     Each redraw runs with torch and BLAS at one thread
@@ -108,8 +146,6 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
 
     from .._threads import single_threaded
 
-    if not callable(draw):
-        raise TypeError("draw must be callable")
     if not controls:
         raise ValueError("controls must name at least one widget")
     output = widgets.Output()
@@ -124,7 +160,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
         status.value = "<i>computing...</i>"
         started = time.perf_counter()
         try:
-            with single_threaded():
+            with single_threaded(), _callback_boundary():
                 figure = draw(**values)
                 try:
                     output.outputs = (_figure_output(figure),)
@@ -163,6 +199,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
     return app
 
 
+@validate_params(X=Array("n", "d"), w_direction=Array("d", nonzero=True), scale=Real(0.0, low_open=True))
 def draw_teacher_scale(X, w_direction, scale: float):
     """Histogram of the soft labels ``sigma(scale * u^T x)`` for a unit teacher direction ``u``.
 
@@ -176,9 +213,6 @@ def draw_teacher_scale(X, w_direction, scale: float):
     -------
     matplotlib Figure.
     """
-    w_direction = as_nonzero_vector(w_direction, "w_direction")
-    X = as_data_matrix(X, "X", d=w_direction.shape[0])
-    scale = as_float(scale, "scale", minimum=0.0, strict_minimum=True)
     w_star = scale * w_direction / np.linalg.norm(w_direction)
     labels = soft_labels(X, w_star)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
@@ -189,6 +223,7 @@ def draw_teacher_scale(X, w_direction, scale: float):
     return fig
 
 
+@validate_params(X=Array("n", "d"), w_direction=Array("d", nonzero=True), scale=Real(0.01, 1000.0))
 def teacher_scale_explorer(X, w_direction, *, scale: float = 1.0):
     """Slider over the teacher's norm; redraws the histogram of soft labels.
 
@@ -197,9 +232,6 @@ def teacher_scale_explorer(X, w_direction, *, scale: float = 1.0):
     """
     import ipywidgets as widgets
 
-    w_direction = as_nonzero_vector(w_direction, "w_direction")
-    X = as_data_matrix(X, "X", d=w_direction.shape[0])
-    scale = as_float(scale, "scale", minimum=0.01, maximum=1000.0)
     slider = widgets.FloatLogSlider(
         value=scale, base=10, min=-2, max=3, step=0.05, description="||w*||", continuous_update=False
     )

@@ -22,12 +22,12 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import as_float, as_generator, as_int
+from .._params import Integer, Real, Seed, validate_params
 from ..learners import distillation_weights, transfer_risks
 from ..plots import ROLE_COLORS, label_axes
 from ..risk import theorem3_bound
 from ..tasks import empirical_p, polynomial_angle_task
-from .core import explorer
+from .core import _seed_int, explorer
 
 __all__ = ["draw_data_geometry", "data_geometry_explorer"]
 
@@ -37,6 +37,8 @@ def _risk_curve_ns(n: int, d: int) -> np.ndarray:
     return np.unique(np.rint(np.geomspace(1, max(n, 1), num=min(n, 10))).astype(int))
 
 
+@validate_params(kappa=Real(0.0, low_open=True), n=Integer(1), d=Integer(2), trials=Integer(2), n_test=Integer(10),
+                 seed=Seed())
 def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, n_test: int = 2000, seed=0):
     """Samples, ``p(theta)`` and the transfer risk of one kappa-polynomial task.
 
@@ -57,12 +59,9 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     -------
     matplotlib Figure, 7.4 x 7.0 in: samples and ``p(theta)`` side by side, the risk below.
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0, strict_minimum=True)
-    d = as_int(d, "d", minimum=2)
-    n = as_int(n, "n", minimum=1, maximum=10 * d)
-    trials = as_int(trials, "trials", minimum=2)
-    n_test = as_int(n_test, "n_test", minimum=10)
-    rng = as_generator(seed, "seed")
+    if n > 10 * d:
+        raise ValueError(f"n must be <= {10 * d} (10 d with d = {d}), got {n}")
+    rng = seed
     task = polynomial_angle_task(d, kappa, seed=rng)
     w_star = task.w_star
     axis = w_star / np.linalg.norm(w_star)
@@ -119,6 +118,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     return fig
 
 
+@validate_params(kappa=Real(0.125, 16.0), n=Integer(1), d=Integer(2), seed=Seed())
 def data_geometry_explorer(*, kappa: float = 1.0, n: int = 20, d: int = 200, seed=0):
     """Sliders over ``kappa`` and ``n`` that redraw :func:`draw_data_geometry`.
 
@@ -135,10 +135,10 @@ def data_geometry_explorer(*, kappa: float = 1.0, n: int = 20, d: int = 200, see
     """
     import ipywidgets as widgets
 
-    kappa = as_float(kappa, "kappa", minimum=0.125, maximum=16.0)
-    d = as_int(d, "d", minimum=2)
-    n = as_int(n, "n", minimum=1, maximum=2 * d)
-    as_generator(seed, "seed")
+    if n > 2 * d:
+        raise ValueError(f"n must be <= {2 * d} (2 d with d = {d}), got {n}")
+    # One int for every redraw: each redraw starts from the same seed.
+    seed = _seed_int(seed)
     kappa_slider = widgets.FloatLogSlider(value=kappa, base=2, min=-3, max=4, step=0.25, description="kappa",
                                           continuous_update=False)
     n_slider = widgets.IntSlider(value=n, min=1, max=2 * d, description="n", continuous_update=False)

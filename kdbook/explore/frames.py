@@ -44,6 +44,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .._params import Function, Instance, Real, validate_params
+from .core import _callback_boundary
+
 __all__ = ["static_explorable", "StaticExplorable", "Frame", "MAX_FRAMES"]
 
 #: At most this many frames per explorable: the page budget is 2.5 MB and ~40 frames.
@@ -101,6 +104,18 @@ class StaticExplorable:
         return {"text/html": self.html(), "text/plain": text}
 
 
+@validate_params(
+    draw=Function(),
+    grid=Instance(Mapping),
+    name=Instance(str),
+    labels=Instance(Mapping),
+    formats=Instance(Mapping),
+    alt=Instance(str),
+    initial=Instance(Mapping, optional=True),
+    fixed=Instance(Mapping, optional=True),
+    note=Instance(str, optional=True),
+    dpi=Real(0.0, low_open=True),
+)
 def static_explorable(
     draw: Callable[..., Figure],
     grid: Mapping[str, Sequence],
@@ -148,16 +163,12 @@ def static_explorable(
         Displays as the whole widget (text/html). Raises ValueError if a step of
         a control leaves the figure unchanged: such a step teaches nothing.
     """
-    if not callable(draw):
-        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"name must match [a-z0-9-]+ (unique on the page), got {name!r}")
     params = _check_grid(grid, labels, formats)
     start = _check_initial(params, initial)
     fixed = _check_fixed(fixed, params)
     _check_alt(alt, params)
-    if note is not None and not isinstance(note, str):
-        raise TypeError(f"note must be a str or None, got {type(note).__name__}")
     started = time.perf_counter()
     frames = _render_all(draw, params, fixed, alt, dpi)
     seconds = time.perf_counter() - started
@@ -169,13 +180,9 @@ def static_explorable(
 
 
 def _check_grid(grid, labels, formats) -> list:
-    if not isinstance(grid, Mapping):
-        raise TypeError(f"grid must be a mapping of control name to values, got {type(grid).__name__}")
     if not 1 <= len(grid) <= 2:
         raise ValueError(f"grid must have 1 or 2 controls, got {len(grid)}: {list(grid)}")
     for what, mapping in (("labels", labels), ("formats", formats)):
-        if not isinstance(mapping, Mapping):
-            raise TypeError(f"{what} must be a mapping of control name to str, got {type(mapping).__name__}")
         unknown = set(mapping) - set(grid)
         if unknown:
             raise ValueError(f"{what} names unknown controls {sorted(unknown)}; the grid has {list(grid)}")
@@ -238,8 +245,6 @@ def _format(spec, value, pname) -> str:
 
 def _check_initial(params, initial) -> tuple:
     initial = {} if initial is None else initial
-    if not isinstance(initial, Mapping):
-        raise TypeError(f"initial must be a mapping of control name to value, got {type(initial).__name__}")
     names = [p["name"] for p in params]
     unknown = set(initial) - set(names)
     if unknown:
@@ -260,8 +265,6 @@ def _check_initial(params, initial) -> tuple:
 
 def _check_fixed(fixed, params) -> dict:
     fixed = {} if fixed is None else fixed
-    if not isinstance(fixed, Mapping):
-        raise TypeError(f"fixed must be a mapping of keyword to value, got {type(fixed).__name__}")
     clash = set(fixed) & {p["name"] for p in params}
     if clash:
         raise ValueError(f"fixed and grid both set {sorted(clash)}; a parameter is either a control or fixed")
@@ -269,7 +272,7 @@ def _check_fixed(fixed, params) -> dict:
 
 
 def _check_alt(alt, params) -> None:
-    if not isinstance(alt, str) or not alt.strip():
+    if not alt.strip():
         raise ValueError("alt must be a non-empty str template, e.g. 'p(θ) for κ = {kappa}'")
     names = {p["name"] for p in params}
     try:
@@ -305,7 +308,8 @@ def _render_all(draw, params, fixed, alt, dpi) -> dict:
     with single_threaded():
         for index in itertools.product(*(range(k) for k in shape)):
             point = {p["name"]: p["values"][i] for p, i in zip(params, index, strict=True)}
-            figure = draw(**fixed, **point)
+            with _callback_boundary():
+                figure = draw(**fixed, **point)
             try:
                 if not isinstance(figure, Figure):
                     raise TypeError(f"draw must return a matplotlib Figure, got {type(figure).__name__} at {point}")

@@ -20,11 +20,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import as_float, as_int
+from .._params import Integer, Real, Seed, validate_params
 from ..plots import PALETTE, ROLE_COLORS, label_axes
 from ..risk import theorem3_bound
 from ..tasks import empirical_p, isotropic_gaussian_task, margin_task, polynomial_angle_task, teacher_angles
-from .core import explorer
+from .core import _seed_int, explorer
 
 __all__ = ["draw_angle_survival", "angle_survival_explorer"]
 
@@ -41,6 +41,8 @@ def _task(d, kappa, margin_deg, seed):
     return margin_task(d, np.radians(margin_deg), kappa=kappa, seed=seed)
 
 
+@validate_params(kappa=Real(0.0, 100.0), margin_deg=Real(0.0, 80.0), d=Integer(2), m=Integer(10, 200_000),
+                 n=Integer(1), seed=Seed())
 def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int = 200, m: int = 4000,
                         n: int = 20, seed: int = 0):
     """``p(theta)`` of eq. (17), the histogram of sampled angles and Theorem 3's bound at ``n``.
@@ -60,17 +62,13 @@ def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int =
         Sample size for the empirical ``p`` and the histogram.
     n : int >= 1, default 20
         Transfer-set size at which Theorem 3's bound is quoted.
-    seed : int
+    seed : int >= 0 or numpy.random.Generator
 
     Returns
     -------
     matplotlib Figure, 7.2 x 6.2 in, two panels stacked (about 0.15 s).
     """
-    kappa = as_float(kappa, "kappa", minimum=0.0, maximum=100.0)
-    margin_deg = as_float(margin_deg, "margin_deg", minimum=0.0, maximum=80.0)
-    d = as_int(d, "d", minimum=2)
-    m = as_int(m, "m", minimum=10, maximum=200_000)
-    n = as_int(n, "n", minimum=1)
+    seed = _seed_int(seed)
     task = _task(d, kappa, margin_deg, seed)
     gaussian = isotropic_gaussian_task(d, seed=seed)
     X = task.sample(m, rng=seed + 1)
@@ -103,6 +101,7 @@ def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int =
     return fig
 
 
+@validate_params(kappa=Real(0.05, 20.0), margin_deg=Real(0.0, 60.0), d=Integer(2), seed=Seed())
 def angle_survival_explorer(*, kappa: float = 1.0, margin_deg: float = 0.0, d: int = 200, seed: int = 0):
     """Sliders over kappa (log scale) and the margin; redraws :func:`draw_angle_survival`.
 
@@ -110,8 +109,7 @@ def angle_survival_explorer(*, kappa: float = 1.0, margin_deg: float = 0.0, d: i
     """
     import ipywidgets as widgets
 
-    kappa = as_float(kappa, "kappa", minimum=0.05, maximum=20.0)
-    margin_deg = as_float(margin_deg, "margin_deg", minimum=0.0, maximum=60.0)
+    seed = _seed_int(seed)
     controls = {
         "kappa": widgets.FloatLogSlider(value=kappa, base=10, min=-1.3, max=1.3, step=0.05, description="κ",
                                         continuous_update=False),

@@ -20,11 +20,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .._validation import as_float, as_int
+from .._params import Function, Integer, Real, Seed, validate_params
 from ..plots import ROLE_COLORS, label_axes
 from ..students import default_learning_rate, train_student
 from ..tasks import isotropic_gaussian_task
-from .core import explorer
+from .core import _seed_int, explorer
 
 __all__ = [
     "draw_theorem1_training",
@@ -36,19 +36,14 @@ __all__ = [
 ]
 
 
-def _progress_callback(progress):
-    if progress is None:
-        return None
-    if not callable(progress):
-        raise TypeError("progress must be callable (step, steps) or None")
-    return progress
-
-
 def _task_data(n: int, d: int, teacher_scale: float, seed):
     task = isotropic_gaussian_task(d, scale=teacher_scale, seed=seed)
     return task.sample(n, np.random.default_rng([int(seed), 1])), task.w_star
 
 
+@validate_params(n=Integer(1, 2000), d=Integer(2, 2000), teacher_scale=Real(0.0, 100.0, low_open=True),
+                 lr_factor=Real(0.0, 2.0, low_open=True, high_open=True), steps=Integer(1, 100_000), seed=Seed(),
+                 progress=Function(optional=True))
 def draw_theorem1_training(
     n: int, d: int, teacher_scale: float = 1.0, lr_factor: float = 1.0, steps: int = 2000, *, seed: int = 0,
     progress=None,
@@ -65,7 +60,7 @@ def draw_theorem1_training(
         Step size as a multiple of ``1 / L`` (:func:`kdbook.students.smoothness_constant`);
         gradient descent is stable below 2.
     steps : int in [1, 100000]
-    seed : int >= 0
+    seed : int >= 0 or numpy.random.Generator
     progress : callable, optional
         ``progress(step, steps)``, called while training.
 
@@ -73,18 +68,10 @@ def draw_theorem1_training(
     -------
     matplotlib Figure, 7.2 x 6.2 in, two panels stacked.
     """
-    n = as_int(n, "n", minimum=1, maximum=2000)
-    d = as_int(d, "d", minimum=2, maximum=2000)
-    teacher_scale = as_float(teacher_scale, "teacher_scale", minimum=0.0, maximum=100.0, strict_minimum=True)
-    lr_factor = as_float(lr_factor, "lr_factor", minimum=0.0, maximum=2.0, strict_minimum=True)
-    if lr_factor == 2.0:
-        raise ValueError("lr_factor must be < 2 (gradient descent diverges at 2 / L)")
-    steps = as_int(steps, "steps", minimum=1, maximum=100_000)
-    seed = as_int(seed, "seed", minimum=0)
-    callback = _progress_callback(progress)
+    seed = _seed_int(seed)
     X, w_star = _task_data(n, d, teacher_scale, seed)
     lr = lr_factor * default_learning_rate(X, w_star)
-    student = train_student(X, w_star, steps=steps, lr=lr, seed=seed, callback=callback,
+    student = train_student(X, w_star, steps=steps, lr=lr, seed=seed, callback=progress,
                             callback_every=max(steps // 50, 1))
     history = student.history
     floor = 1e-18
@@ -120,6 +107,8 @@ def _with_progress(bar, app):
     return app
 
 
+@validate_params(n=Integer(1, 400), d=Integer(2, 400), teacher_scale=Real(0.1, 16.0), lr_factor=Real(0.1, 1.9),
+                 steps=Integer(100, 20_000), seed=Seed())
 def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, lr_factor: float = 1.0,
                       steps: int = 2000, seed: int = 0):
     """Sliders over ``n``, ``d``, teacher scale, step size and steps; retrains and redraws.
@@ -129,12 +118,7 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
     """
     import ipywidgets as widgets
 
-    n = as_int(n, "n", minimum=1, maximum=400)
-    d = as_int(d, "d", minimum=2, maximum=400)
-    teacher_scale = as_float(teacher_scale, "teacher_scale", minimum=0.1, maximum=16.0)
-    lr_factor = as_float(lr_factor, "lr_factor", minimum=0.1, maximum=1.9)
-    steps = as_int(steps, "steps", minimum=100, maximum=20_000)
-    seed = as_int(seed, "seed", minimum=0)
+    seed = _seed_int(seed)
     bar, update = _progress_bar(steps)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=400, description="n", continuous_update=False),
@@ -155,6 +139,8 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
     return _with_progress(bar, app)
 
 
+@validate_params(depth=Integer(1, 6), init_scale=Real(0.0, 1.0, low_open=True), n=Integer(1, 2000),
+                 d=Integer(2, 2000), steps=Integer(1, 100_000), seed=Seed(), progress=Function(optional=True))
 def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, steps: int = 3000, seed: int = 0,
                            progress=None):
     """Train a deep linear student from a small balanced start; plot its distance to ``w_hat``.
@@ -167,22 +153,16 @@ def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, ste
         ``||w(0)||`` (for ``N = 1`` too, so that the start is comparable).
     n : int in [1, 2000], d : int in [2, 2000]
     steps : int in [1, 100000]
-    seed : int >= 0
+    seed : int >= 0 or numpy.random.Generator
     progress : callable, optional
 
     Returns
     -------
     matplotlib Figure.
     """
-    depth = as_int(depth, "depth", minimum=1, maximum=6)
-    init_scale = as_float(init_scale, "init_scale", minimum=0.0, maximum=1.0, strict_minimum=True)
-    n = as_int(n, "n", minimum=1, maximum=2000)
-    d = as_int(d, "d", minimum=2, maximum=2000)
-    steps = as_int(steps, "steps", minimum=1, maximum=100_000)
-    seed = as_int(seed, "seed", minimum=0)
-    callback = _progress_callback(progress)
+    seed = _seed_int(seed)
     X, w_star = _task_data(n, d, 1.0, seed)
-    student = train_student(X, w_star, depth, steps=steps, init_scale=init_scale, seed=seed, callback=callback,
+    student = train_student(X, w_star, depth, steps=steps, init_scale=init_scale, seed=seed, callback=progress,
                             callback_every=max(steps // 50, 1))
     history = student.history
     floor = 1e-18
@@ -200,6 +180,8 @@ def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, ste
     return fig
 
 
+@validate_params(depth=Integer(1, 4), init_scale=Real(1e-6, 1.0), n=Integer(1, 400), d=Integer(2, 400),
+                 steps=Integer(100, 50_000), seed=Seed())
 def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, d: int = 100, steps: int = 3000,
                       seed: int = 0):
     """Sliders over depth, init scale, ``n`` and ``d``; retrains a deep student and redraws.
@@ -208,12 +190,7 @@ def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, 
     """
     import ipywidgets as widgets
 
-    depth = as_int(depth, "depth", minimum=1, maximum=4)
-    init_scale = as_float(init_scale, "init_scale", minimum=1e-6, maximum=1.0)
-    n = as_int(n, "n", minimum=1, maximum=400)
-    d = as_int(d, "d", minimum=2, maximum=400)
-    steps = as_int(steps, "steps", minimum=100, maximum=50_000)
-    seed = as_int(seed, "seed", minimum=0)
+    seed = _seed_int(seed)
     bar, update = _progress_bar(steps)
     controls = {
         "depth": widgets.IntSlider(value=depth, min=1, max=4, description="depth N", continuous_update=False),
@@ -231,6 +208,7 @@ def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, 
     return _with_progress(bar, app)
 
 
+@validate_params(n=Integer(1, 400), d=Integer(2, 200), trials=Integer(1, 200), seed=Seed())
 def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
     """The closed form: ``||w_* - w_hat||^2 / ||w_*||^2`` of eq. (6) against the transfer-set size.
 
@@ -247,13 +225,9 @@ def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
     n : int in [1, 400], d : int in [2, 200]
     trials : int in [1, 200]
         Transfer sets averaged per ``n'``.
-    seed : int >= 0
+    seed : int >= 0 or numpy.random.Generator
     """
-    n = as_int(n, "n", minimum=1, maximum=400)
-    d = as_int(d, "d", minimum=2, maximum=200)
-    trials = as_int(trials, "trials", minimum=1, maximum=200)
-    seed = as_int(seed, "seed", minimum=0)
-    rng = np.random.default_rng(seed)
+    rng = seed
     w_star = rng.standard_normal(d)
     q, _ = np.linalg.qr(np.swapaxes(rng.standard_normal((trials, d, d)), 1, 2))
     captured = np.cumsum(np.einsum("tdk,d->tk", q, w_star) ** 2, axis=1) / (w_star @ w_star)
@@ -273,13 +247,12 @@ def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
     return fig
 
 
+@validate_params(n=Integer(1, 400), d=Integer(2, 200), seed=Seed())
 def solution_gap_explorer(*, n: int = 20, d: int = 100, seed: int = 0):
     """Sliders over ``n`` and ``d`` for :func:`draw_solution_gap` (closed form, redraws fast)."""
     import ipywidgets as widgets
 
-    n = as_int(n, "n", minimum=1, maximum=400)
-    d = as_int(d, "d", minimum=2, maximum=200)
-    seed = as_int(seed, "seed", minimum=0)
+    seed = _seed_int(seed)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=400, description="n", continuous_update=False),
         "d": widgets.IntSlider(value=d, min=2, max=200, description="d", continuous_update=False),
