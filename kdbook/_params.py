@@ -22,6 +22,7 @@ numbers in intervals, seeds, flags, choices and instances.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import numbers
@@ -45,6 +46,7 @@ __all__ = [
     "Function",
     "Anything",
     "validate_params",
+    "callback_boundary",
     "declared_params",
 ]
 
@@ -249,13 +251,24 @@ class ArrayList(Spec):
 
 
 class Seed(Spec):
-    """A non-negative int seed or a ``numpy.random.Generator``; ``None`` refused."""
+    """A non-negative int seed or a ``numpy.random.Generator``; ``None`` refused.
+
+    The body gets a Generator. With ``keep_int=True`` it gets an int instead
+    (a Generator gives one int drawn from it), for code that uses the seed as
+    a number: a cache key, or sub-seeds such as ``seed + 1``.
+    """
+
+    def __init__(self, *, keep_int: bool = False):
+        self.keep_int = keep_int
 
     def describe(self) -> str:
         return "an int seed >= 0 or a numpy.random.Generator"
 
     def check(self, value, name, dims):
-        return as_generator(value, name)
+        generator = as_generator(value, name)
+        if not self.keep_int:
+            return generator
+        return int(value) if generator is not value else int(generator.integers(2**63))
 
 
 class Boolean(Spec):
@@ -379,11 +392,11 @@ def validate_params(**specs: Spec) -> Callable:
             if getattr(_state, "depth", 0):
                 if not seeds:
                     return func(*args, **kwargs)
-                # Inner code may pass a literal int seed; bodies always get a Generator.
+                # Inner code may pass a literal int seed; bodies get what their Seed spec promises.
                 bound = signature.bind(*args, **kwargs)
                 bound.apply_defaults()
                 for name in seeds:
-                    bound.arguments[name] = as_generator(bound.arguments[name], name)
+                    bound.arguments[name] = specs[name](bound.arguments[name], name)
                 return func(*bound.args, **bound.kwargs)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
@@ -400,6 +413,22 @@ def validate_params(**specs: Spec) -> Callable:
         return wrapper
 
     return decorate
+
+
+@contextlib.contextmanager
+def callback_boundary():
+    """Validate public calls made inside this block as calls from outside the package.
+
+    For callbacks whose arguments come from a reader, not from validated code:
+    the ``draw`` functions that an explorable calls with the values of its
+    grid or sliders.
+    """
+    depth = getattr(_state, "depth", 0)
+    _state.depth = 0
+    try:
+        yield
+    finally:
+        _state.depth = depth
 
 
 def declared_params(func) -> dict[str, Spec] | None:

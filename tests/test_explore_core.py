@@ -77,11 +77,13 @@ def test_draw_callbacks_validate_the_values_they_are_given():
     plt.close("all")
 
 
-def test_seed_int_keeps_int_seeds_and_draws_from_used_generators():
-    from kdbook.explore.core import _seed_int
+def test_keep_int_seeds_stay_ints_and_generators_give_one_drawn_int():
+    """Explorables key cached runs by their seed and derive sub-seeds (seed + 1): they need the int."""
+    from kdbook._params import Seed
 
-    assert _seed_int(np.random.default_rng(5)) == 5
-    used = np.random.default_rng(5)
-    used.random()
-    drawn = _seed_int(used)
-    assert isinstance(drawn, int) and drawn >= 0 and drawn != 5
+    spec = Seed(keep_int=True)
+    assert spec(5, "seed") == 5 and type(spec(np.int64(5), "seed")) is int
+    drawn = spec(np.random.default_rng(5), "seed")
+    assert isinstance(drawn, int) and drawn == np.random.default_rng(5).integers(2**63)
+    with pytest.raises(TypeError, match="seed must be an int seed"):
+        spec(None, "seed")

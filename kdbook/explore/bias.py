@@ -36,7 +36,7 @@ from .._threads import single_threaded
 from ..learners import delta_weights, distillation_weights, hard_label_weights, transfer_risks
 from ..plots import ROLE_COLORS, label_axes
 from ..tasks import polynomial_angle_task, teacher_angles
-from .core import _seed_int, explorer
+from .core import explorer
 
 __all__ = ["draw_optimization_bias", "optimization_bias_explorer", "draw_monotonicity", "monotonicity_explorer"]
 
@@ -71,7 +71,7 @@ def _delta_risks(deltas, n, d, kappa, trials, n_test, seed):
 
 #: The declarations the two drawing functions share.
 _COMMON = dict(d=Integer(3, 2000), kappa=Real(0.0, 100.0, low_open=True), trials=Integer(2, 10_000),
-               n_test=Integer(10, 100_000), seed=Seed())
+               n_test=Integer(10, 100_000), seed=Seed(keep_int=True))
 
 
 @validate_params(delta=Real(0.0, 16.0), n=Integer(1), **_COMMON)
@@ -99,7 +99,6 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
     """
     if n > d - 1:
         raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
-    seed = _seed_int(seed)
     curve = np.unique(np.append(DELTA_CURVE, delta))
     with single_threaded():
         risks = _delta_risks(curve, n, d, kappa, trials, n_test, seed)
@@ -132,14 +131,13 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
     return fig
 
 
-@validate_params(delta=Real(0.0, 16.0), n=Integer(1), d=Integer(3, 2000), seed=Seed())
+@validate_params(delta=Real(0.0, 16.0), n=Integer(1), d=Integer(3, 2000), seed=Seed(keep_int=True))
 def optimization_bias_explorer(*, delta: float = 1.0, n: int = 20, d: int = 100, seed: int = 0):
     """Sliders over ``delta`` and ``n``; redraws :func:`draw_optimization_bias`."""
     import ipywidgets as widgets
 
     if n > d - 1:
         raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
-    seed = _seed_int(seed)
     controls = {
         "delta": widgets.FloatSlider(value=delta, min=0, max=16, step=0.25, description="δ", continuous_update=False),
         "n": widgets.IntSlider(value=n, min=1, max=d - 1, description="n", continuous_update=False),
@@ -196,7 +194,6 @@ def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: fl
     """
     if n > d - 2:
         raise ValueError(f"n must be <= {d - 2} (d - 2 with d = {d}), got {n}")
-    seed = _seed_int(seed)
     steps = hard_label_steps
     sizes = sorted({m for m in N_CURVE if m <= d - 2} | {n})
     with single_threaded():
@@ -229,14 +226,13 @@ def draw_monotonicity(n: int = 5, *, kappa: float = 1.0, d: int = 100, delta: fl
     return fig
 
 
-@validate_params(n=Integer(1), kappa=Real(0.1, 10.0), d=Integer(4, 2000), seed=Seed())
+@validate_params(n=Integer(1), kappa=Real(0.1, 10.0), d=Integer(4, 2000), seed=Seed(keep_int=True))
 def monotonicity_explorer(*, n: int = 5, kappa: float = 1.0, d: int = 100, seed: int = 0):
     """Sliders over ``n`` and ``kappa``; redraws :func:`draw_monotonicity` (cached runs per setting)."""
     import ipywidgets as widgets
 
     if n > d - 2:
         raise ValueError(f"n must be <= {d - 2} (d - 2 with d = {d}), got {n}")
-    seed = _seed_int(seed)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=d - 2, description="n", continuous_update=False),
         "kappa": widgets.FloatLogSlider(value=kappa, base=10, min=-1, max=1, step=0.05, description="κ",

@@ -12,16 +12,13 @@ line while computing.
 from __future__ import annotations
 
 import html
-import numbers
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
 from ipywidgets import Widget
 
-from .. import _params
-from .._params import Array, Function, Instance, Real, validate_params
+from .._params import Array, Function, Instance, Real, callback_boundary, validate_params
 from ..losses import soft_labels
 from ..plots import soft_label_histogram
 
@@ -32,38 +29,6 @@ __all__ = ["explorer", "draw_teacher_scale", "teacher_scale_explorer"]
 DEBOUNCE_SECONDS = 0.15
 #: The smallest and preferred width of one control: five sliders wrap onto rows, each track stays usable.
 CONTROL_MIN_WIDTH = "17rem"
-
-
-@contextmanager
-def _callback_boundary():
-    """Run a user's callback (a ``draw`` function) as a call from outside the package.
-
-    :func:`~kdbook._params.validate_params` skips the checks of public
-    functions called from inside another one, whose inputs come from validated
-    code. A ``draw`` callback's inputs come from the reader's grid or sliders
-    instead, so its own declaration must check and convert them.
-    """
-    depth = getattr(_params._state, "depth", 0)
-    _params._state.depth = 0
-    try:
-        yield
-    finally:
-        _params._state.depth = depth
-
-
-def _seed_int(seed: np.random.Generator) -> int:
-    """The int behind a seed, for explorables that key cached runs by it and derive sub-seeds (``seed + 1``).
-
-    A generator still in the state ``numpy.random.default_rng(s)`` starts in
-    (an int seed ``s`` arrives as one) gives ``s``, so an int seed draws what it
-    always drew; any other generator gives one int drawn from it.
-    """
-    sequence = getattr(seed.bit_generator, "seed_seq", None)
-    entropy = getattr(sequence, "entropy", None)
-    if isinstance(entropy, numbers.Integral) and not sequence.spawn_key and 0 <= entropy < 2**63:
-        if np.random.default_rng(int(entropy)).bit_generator.state == seed.bit_generator.state:
-            return int(entropy)
-    return int(seed.integers(2**63))
 
 
 def _figure_output(figure, dpi: float = 100) -> dict:
@@ -160,7 +125,7 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
         status.value = "<i>computing...</i>"
         started = time.perf_counter()
         try:
-            with single_threaded(), _callback_boundary():
+            with single_threaded(), callback_boundary():
                 figure = draw(**values)
                 try:
                     output.outputs = (_figure_output(figure),)

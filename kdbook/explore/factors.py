@@ -27,7 +27,7 @@ from ..learners import distillation_weights, transfer_risks
 from ..plots import ROLE_COLORS, label_axes
 from ..risk import theorem3_bound
 from ..tasks import empirical_p, polynomial_angle_task
-from .core import _seed_int, explorer
+from .core import explorer
 
 __all__ = ["draw_data_geometry", "data_geometry_explorer"]
 
@@ -118,7 +118,7 @@ def draw_data_geometry(kappa: float, n: int, *, d: int = 200, trials: int = 50, 
     return fig
 
 
-@validate_params(kappa=Real(0.125, 16.0), n=Integer(1), d=Integer(2), seed=Seed())
+@validate_params(kappa=Real(0.125, 16.0), n=Integer(1), d=Integer(2), seed=Seed(keep_int=True))
 def data_geometry_explorer(*, kappa: float = 1.0, n: int = 20, d: int = 200, seed=0):
     """Sliders over ``kappa`` and ``n`` that redraw :func:`draw_data_geometry`.
 
@@ -138,7 +138,6 @@ def data_geometry_explorer(*, kappa: float = 1.0, n: int = 20, d: int = 200, see
     if n > 2 * d:
         raise ValueError(f"n must be <= {2 * d} (2 d with d = {d}), got {n}")
     # One int for every redraw: each redraw starts from the same seed.
-    seed = _seed_int(seed)
     kappa_slider = widgets.FloatLogSlider(value=kappa, base=2, min=-3, max=4, step=0.25, description="kappa",
                                           continuous_update=False)
     n_slider = widgets.IntSlider(value=n, min=1, max=2 * d, description="n", continuous_update=False)

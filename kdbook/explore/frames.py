@@ -44,8 +44,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .._params import Function, Instance, Real, validate_params
-from .core import _callback_boundary
+from .._params import Function, Instance, Real, callback_boundary, validate_params
 
 __all__ = ["static_explorable", "StaticExplorable", "Frame", "MAX_FRAMES"]
 
@@ -308,7 +307,7 @@ def _render_all(draw, params, fixed, alt, dpi) -> dict:
     with single_threaded():
         for index in itertools.product(*(range(k) for k in shape)):
             point = {p["name"]: p["values"][i] for p, i in zip(params, index, strict=True)}
-            with _callback_boundary():
+            with callback_boundary():
                 figure = draw(**fixed, **point)
             try:
                 if not isinstance(figure, Figure):

@@ -24,7 +24,7 @@ from .._params import Integer, Real, Seed, validate_params
 from ..plots import PALETTE, ROLE_COLORS, label_axes
 from ..risk import theorem3_bound
 from ..tasks import empirical_p, isotropic_gaussian_task, margin_task, polynomial_angle_task, teacher_angles
-from .core import _seed_int, explorer
+from .core import explorer
 
 __all__ = ["draw_angle_survival", "angle_survival_explorer"]
 
@@ -42,7 +42,7 @@ def _task(d, kappa, margin_deg, seed):
 
 
 @validate_params(kappa=Real(0.0, 100.0), margin_deg=Real(0.0, 80.0), d=Integer(2), m=Integer(10, 200_000),
-                 n=Integer(1), seed=Seed())
+                 n=Integer(1), seed=Seed(keep_int=True))
 def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int = 200, m: int = 4000,
                         n: int = 20, seed: int = 0):
     """``p(theta)`` of eq. (17), the histogram of sampled angles and Theorem 3's bound at ``n``.
@@ -68,7 +68,6 @@ def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int =
     -------
     matplotlib Figure, 7.2 x 6.2 in, two panels stacked (about 0.15 s).
     """
-    seed = _seed_int(seed)
     task = _task(d, kappa, margin_deg, seed)
     gaussian = isotropic_gaussian_task(d, seed=seed)
     X = task.sample(m, rng=seed + 1)
@@ -101,7 +100,7 @@ def draw_angle_survival(kappa: float = 1.0, margin_deg: float = 0.0, *, d: int =
     return fig
 
 
-@validate_params(kappa=Real(0.05, 20.0), margin_deg=Real(0.0, 60.0), d=Integer(2), seed=Seed())
+@validate_params(kappa=Real(0.05, 20.0), margin_deg=Real(0.0, 60.0), d=Integer(2), seed=Seed(keep_int=True))
 def angle_survival_explorer(*, kappa: float = 1.0, margin_deg: float = 0.0, d: int = 200, seed: int = 0):
     """Sliders over kappa (log scale) and the margin; redraws :func:`draw_angle_survival`.
 
@@ -109,7 +108,6 @@ def angle_survival_explorer(*, kappa: float = 1.0, margin_deg: float = 0.0, d: i
     """
     import ipywidgets as widgets
 
-    seed = _seed_int(seed)
     controls = {
         "kappa": widgets.FloatLogSlider(value=kappa, base=10, min=-1.3, max=1.3, step=0.05, description="κ",
                                         continuous_update=False),

@@ -24,7 +24,7 @@ from .._params import Function, Integer, Real, Seed, validate_params
 from ..plots import ROLE_COLORS, label_axes
 from ..students import default_learning_rate, train_student
 from ..tasks import isotropic_gaussian_task
-from .core import _seed_int, explorer
+from .core import explorer
 
 __all__ = [
     "draw_theorem1_training",
@@ -42,8 +42,8 @@ def _task_data(n: int, d: int, teacher_scale: float, seed):
 
 
 @validate_params(n=Integer(1, 2000), d=Integer(2, 2000), teacher_scale=Real(0.0, 100.0, low_open=True),
-                 lr_factor=Real(0.0, 2.0, low_open=True, high_open=True), steps=Integer(1, 100_000), seed=Seed(),
-                 progress=Function(optional=True))
+                 lr_factor=Real(0.0, 2.0, low_open=True, high_open=True), steps=Integer(1, 100_000),
+                 seed=Seed(keep_int=True), progress=Function(optional=True))
 def draw_theorem1_training(
     n: int, d: int, teacher_scale: float = 1.0, lr_factor: float = 1.0, steps: int = 2000, *, seed: int = 0,
     progress=None,
@@ -68,7 +68,6 @@ def draw_theorem1_training(
     -------
     matplotlib Figure, 7.2 x 6.2 in, two panels stacked.
     """
-    seed = _seed_int(seed)
     X, w_star = _task_data(n, d, teacher_scale, seed)
     lr = lr_factor * default_learning_rate(X, w_star)
     student = train_student(X, w_star, steps=steps, lr=lr, seed=seed, callback=progress,
@@ -108,7 +107,7 @@ def _with_progress(bar, app):
 
 
 @validate_params(n=Integer(1, 400), d=Integer(2, 400), teacher_scale=Real(0.1, 16.0), lr_factor=Real(0.1, 1.9),
-                 steps=Integer(100, 20_000), seed=Seed())
+                 steps=Integer(100, 20_000), seed=Seed(keep_int=True))
 def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, lr_factor: float = 1.0,
                       steps: int = 2000, seed: int = 0):
     """Sliders over ``n``, ``d``, teacher scale, step size and steps; retrains and redraws.
@@ -118,7 +117,6 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
     """
     import ipywidgets as widgets
 
-    seed = _seed_int(seed)
     bar, update = _progress_bar(steps)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=400, description="n", continuous_update=False),
@@ -140,7 +138,8 @@ def theorem1_explorer(*, n: int = 20, d: int = 200, teacher_scale: float = 1.0, 
 
 
 @validate_params(depth=Integer(1, 6), init_scale=Real(0.0, 1.0, low_open=True), n=Integer(1, 2000),
-                 d=Integer(2, 2000), steps=Integer(1, 100_000), seed=Seed(), progress=Function(optional=True))
+                 d=Integer(2, 2000), steps=Integer(1, 100_000), seed=Seed(keep_int=True),
+                 progress=Function(optional=True))
 def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, steps: int = 3000, seed: int = 0,
                            progress=None):
     """Train a deep linear student from a small balanced start; plot its distance to ``w_hat``.
@@ -160,7 +159,6 @@ def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, ste
     -------
     matplotlib Figure.
     """
-    seed = _seed_int(seed)
     X, w_star = _task_data(n, d, 1.0, seed)
     student = train_student(X, w_star, depth, steps=steps, init_scale=init_scale, seed=seed, callback=progress,
                             callback_every=max(steps // 50, 1))
@@ -181,7 +179,7 @@ def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, ste
 
 
 @validate_params(depth=Integer(1, 4), init_scale=Real(1e-6, 1.0), n=Integer(1, 400), d=Integer(2, 400),
-                 steps=Integer(100, 50_000), seed=Seed())
+                 steps=Integer(100, 50_000), seed=Seed(keep_int=True))
 def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, d: int = 100, steps: int = 3000,
                       seed: int = 0):
     """Sliders over depth, init scale, ``n`` and ``d``; retrains a deep student and redraws.
@@ -190,7 +188,6 @@ def theorem2_explorer(*, depth: int = 2, init_scale: float = 1e-3, n: int = 20, 
     """
     import ipywidgets as widgets
 
-    seed = _seed_int(seed)
     bar, update = _progress_bar(steps)
     controls = {
         "depth": widgets.IntSlider(value=depth, min=1, max=4, description="depth N", continuous_update=False),
@@ -247,12 +244,11 @@ def draw_solution_gap(n: int, d: int, *, trials: int = 10, seed: int = 0):
     return fig
 
 
-@validate_params(n=Integer(1, 400), d=Integer(2, 200), seed=Seed())
+@validate_params(n=Integer(1, 400), d=Integer(2, 200), seed=Seed(keep_int=True))
 def solution_gap_explorer(*, n: int = 20, d: int = 100, seed: int = 0):
     """Sliders over ``n`` and ``d`` for :func:`draw_solution_gap` (closed form, redraws fast)."""
     import ipywidgets as widgets
 
-    seed = _seed_int(seed)
     controls = {
         "n": widgets.IntSlider(value=n, min=1, max=400, description="n", continuous_update=False),
         "d": widgets.IntSlider(value=d, min=2, max=200, description="d", continuous_update=False),
