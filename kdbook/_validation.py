@@ -1,8 +1,9 @@
-"""Input checks shared by every public function.
+"""The primitive input checks behind :mod:`kdbook._params`.
 
-Each check raises ``ValueError`` or ``TypeError`` whose message names the
-offending parameter and the allowed range, so a reader who passes the paper's
-``(d, n)`` layout by mistake learns what went wrong at once.
+Public functions declare their parameters with ``validate_params``, whose
+specs call these; methods and constructors (which the decorator does not
+cover) call them directly. Each raises ``ValueError`` or ``TypeError`` whose
+message names the parameter and its allowed range.
 """
 
 from __future__ import annotations
@@ -62,42 +63,6 @@ def as_vector(value, name: str) -> np.ndarray:
     return as_float_array(value, name, ndim=1)
 
 
-def as_nonzero_vector(value, name: str) -> np.ndarray:
-    """A finite, non-zero 1-D float array (a teacher or a direction)."""
-    vector = as_vector(value, name)
-    if not np.any(vector):
-        raise ValueError(f"{name} must be a non-zero vector")
-    return vector
-
-
-def as_data_matrix(value, name: str = "X", d: int | None = None) -> np.ndarray:
-    """A finite 2-D float array with samples as rows, shape ``(n, d)``.
-
-    When ``d`` is given the number of columns must match it; the message then
-    hints at the transposed ``(d, n)`` layout the paper uses.
-    """
-    matrix = as_float_array(value, name, ndim=2)
-    if d is not None and matrix.shape[1] != d:
-        hint = " (samples are rows: pass X.T if X is the paper's d x n matrix)"
-        raise ValueError(
-            f"{name} must have d = {d} columns to match the weight vector, "
-            f"got shape {matrix.shape}{hint if matrix.shape[0] == d else ''}"
-        )
-    return matrix
-
-
-def as_data_stack(value, name: str = "X_batch", d: int | None = None) -> np.ndarray:
-    """A finite 3-D float array of transfer sets, shape ``(trials, n, d)``.
-
-    When ``d`` is given the last axis must match it (the weight vector's
-    dimension).
-    """
-    stack = as_float_array(value, name, ndim=3)
-    if d is not None and stack.shape[2] != d:
-        raise ValueError(f"{name} must have d = {d} features in its last axis, got shape {stack.shape}")
-    return stack
-
-
 def as_int(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
     """An integer in ``[minimum, maximum]`` (either bound optional)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -132,12 +97,3 @@ def as_float(
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
-
-
-def check_same_dimension(vector: np.ndarray, other: np.ndarray, name: str, other_name: str) -> None:
-    """Raise if two weight vectors live in different dimensions."""
-    if vector.shape != other.shape:
-        raise ValueError(
-            f"{name} and {other_name} must have the same shape (d,), "
-            f"got {vector.shape} and {other.shape}"
-        )

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from kdbook._validation import as_data_stack
 from kdbook.students import distillation_solution, distillation_solutions, project_onto_spans
 
 
@@ -31,9 +30,9 @@ def test_ill_conditioned_sets_take_the_svd_path_and_stay_accurate():
 
 def test_bad_stacks_are_rejected():
     with pytest.raises(ValueError, match=r"X_batch must have shape \(trials, n, d\)"):
-        as_data_stack(np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="d = 5 features"):
-        as_data_stack(np.zeros((2, 3, 4)), d=5)
+        project_onto_spans(np.zeros((3, 4)), np.ones(4))
+    with pytest.raises(ValueError, match=r"w_star has d = 5 along axis 0 \(shape \(5,\)\), but X_batch has d = 4$"):
+        distillation_solutions(np.zeros((2, 3, 4)), np.ones(5))
     with pytest.raises(ValueError, match="vectors must have shape"):
         project_onto_spans(np.ones((2, 2, 3)), np.ones(4))
     with pytest.raises(ValueError, match="finite"):

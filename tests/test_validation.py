@@ -45,22 +45,22 @@ def test_int_and_float_ranges_name_the_parameter():
     ],
 )
 def test_arrays_refuse_complex_booleans_and_text_by_name(bad, message):
-    from kdbook._validation import as_data_matrix
+    from kdbook._validation import as_float_array
 
     with pytest.raises(TypeError, match=message):
-        as_data_matrix(bad, "X")
+        as_float_array(bad, "X")
 
 
 def test_lists_views_and_tensors_are_legitimate_arrays():
     import torch
 
-    from kdbook._validation import as_data_matrix
+    from kdbook._validation import as_float_array
     from kdbook.students import train_student
 
     X = np.random.default_rng(0).standard_normal((6, 4))
     w_star = np.array([1.0, -0.5, 0.25, 2.0])
     reversed_view = X[::-1]
-    checked = as_data_matrix(reversed_view, "X")
+    checked = as_float_array(reversed_view, "X")
     assert checked.flags.c_contiguous and np.array_equal(checked, reversed_view)
     from_list = train_student(X.tolist(), w_star.tolist(), steps=3)
     from_view = train_student(reversed_view[::-1], w_star, steps=3)  # a negative-stride view of a view
