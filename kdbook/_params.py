@@ -11,9 +11,10 @@ and views become contiguous float64 arrays, seeds become generators), checks
 that axes sharing a name (``"d"`` above) agree, and raises ``ValueError`` or
 ``TypeError`` naming the caller's parameter and its allowed range. The body
 then trusts its inputs. A public function called from inside another one is
-not checked again (only its seeds are turned into generators): its inputs come
-from already validated code, so a single ``train_student`` call validates
-``X`` once, not eight times.
+not checked again, its inputs come from already validated code, so a single
+``train_student`` call validates ``X`` once, not eight times; it still gets
+the cheap conversions (lists to float64 arrays, int seeds to generators), so
+inner code may pass what a reader may.
 
 Modelled on scikit-learn's ``validate_params``/``Interval``; the spec classes
 are small because the book's parameters are few kinds: arrays with named axes,
@@ -72,6 +73,10 @@ class Spec:
     def describe(self) -> str:
         raise NotImplementedError
 
+    def trusted(self, value):
+        """The cheap conversion a call from inside the package still gets (no checks)."""
+        return value
+
 
 def _number(value) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
@@ -106,6 +111,9 @@ class Integer(Spec):
     def describe(self) -> str:
         return f"an integer in {_interval(self.low, self.high, False, False)}"
 
+    def trusted(self, value):
+        return int(value) if isinstance(value, np.integer) else value
+
     def check(self, value, name, dims):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
@@ -131,6 +139,9 @@ class Real(Spec):
 
     def describe(self) -> str:
         return f"a real number in {_interval(self.low, self.high, self.low_open, self.high_open)}"
+
+    def trusted(self, value):
+        return float(value) if isinstance(value, numbers.Real) and type(value) is not float else value
 
     def check(self, value, name, dims):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -178,6 +189,14 @@ class Array(Spec):
 
     def describe(self) -> str:
         return f"an array of shape {self.shape_text()}"
+
+    def trusted(self, value):
+        if value is None:
+            return None
+        dtype = np.int64 if self.integer else np.float64
+        if isinstance(value, np.ndarray) and value.dtype == dtype and value.flags.c_contiguous:
+            return value
+        return np.asarray(value, dtype=dtype, order="C")
 
     def check(self, value, name, dims):
         array = as_float_array(value, name)
@@ -238,6 +257,9 @@ class ArrayList(Spec):
     def describe(self) -> str:
         return f"a non-empty list of {self.ndim}-D arrays"
 
+    def trusted(self, value):
+        return None if value is None else [np.asarray(item, dtype=np.float64, order="C") for item in value]
+
     def check(self, value, name, dims):
         if isinstance(value, np.ndarray) or not isinstance(value, (list, tuple)):
             raise TypeError(f"{name} must be {self.describe()}, got {type(value).__name__}")
@@ -263,6 +285,9 @@ class Seed(Spec):
 
     def describe(self) -> str:
         return "an int seed >= 0 or a numpy.random.Generator"
+
+    def trusted(self, value):
+        return self(value, "seed")
 
     def check(self, value, name, dims):
         generator = as_generator(value, name)
@@ -386,18 +411,34 @@ def validate_params(**specs: Spec) -> Callable:
             )
 
         seeds = [name for name, spec in specs.items() if isinstance(spec, Seed)]
+        converts = any(type(spec).trusted is not Spec.trusted for spec in specs.values())
+        positional = [
+            specs[name].trusted
+            for name, p in signature.parameters.items()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+
+        def trusted_call(args, kwargs):
+            """A call from validated code: no checks, only the cheap conversions bodies rely on
+            (lists and other dtypes to contiguous float64 arrays, numpy scalars to Python numbers,
+            int seeds to generators), so inner code may pass what a reader may pass."""
+            if seeds:  # a seed left at its default must still become a generator: bind
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                for name, value in bound.arguments.items():
+                    if name in specs:
+                        bound.arguments[name] = specs[name].trusted(value)
+                return func(*bound.args, **bound.kwargs)
+            if not converts:
+                return func(*args, **kwargs)
+            args = [positional[i](a) if i < len(positional) else a for i, a in enumerate(args)]
+            kwargs = {k: specs[k].trusted(v) if k in specs else v for k, v in kwargs.items()}
+            return func(*args, **kwargs)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             if getattr(_state, "depth", 0):
-                if not seeds:
-                    return func(*args, **kwargs)
-                # Inner code may pass a literal int seed; bodies get what their Seed spec promises.
-                bound = signature.bind(*args, **kwargs)
-                bound.apply_defaults()
-                for name in seeds:
-                    bound.arguments[name] = specs[name](bound.arguments[name], name)
-                return func(*bound.args, **bound.kwargs)
+                return trusted_call(args, kwargs)
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             dims: dict = {}

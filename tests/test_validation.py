@@ -130,3 +130,18 @@ def test_shared_axis_names_tie_shapes_and_hint_at_the_transpose():
     with pytest.raises(ValueError, match=r"w has d = 3 along axis 0 \(shape \(3,\)\), but X has d = 2 "
                        r"\(samples are rows: pass X.T"):
         f(np.ones((3, 2)), np.ones(3))
+
+
+def test_nested_calls_still_convert_lists_and_numpy_scalars():
+    """Inner code may pass what a reader may: a list reaches the inner body as a float64 array."""
+    from kdbook._params import Array, Real, validate_params
+
+    @validate_params(v=Array("k"), scale=Real(0.0))
+    def inner(v, *, scale=1.0):
+        return v.dtype, v.flags.c_contiguous, type(scale)
+
+    @validate_params(k=Integer(1))
+    def outer(k):
+        return inner(list(range(k)), scale=np.int64(2)), inner(np.arange(2 * k)[::2])
+
+    assert outer(3) == ((np.float64, True, float), (np.float64, True, float))
