@@ -64,6 +64,11 @@ def draw_kd_sgd(
 ):
     """Draw the explorable's figure for one setting; returns a matplotlib Figure.
 
+    If ``lr`` is too large for SGD's second moment to stay bounded
+    (:func:`kdbook.variance.sgd_contraction_factor` at least 1) there is no
+    stationary regime, and the figure says so instead of plotting diverging
+    curves. Bad input raises.
+
     Parameters
     ----------
     A : array of shape (n, d); b : array of shape (n,)
@@ -72,11 +77,6 @@ def draw_kd_sgd(
     lr : float > 0; batch_size : int >= 1
     steps, n_seeds : ints >= 1, SGD length and number of seeds averaged
     seed : int >= 0 or numpy Generator, default 0
-
-    If ``lr`` is too large for SGD's second moment to stay bounded
-    (:func:`kdbook.variance.sgd_contraction_factor` at least 1) there is no
-    stationary regime, and the figure says so instead of plotting diverging
-    curves. Bad input raises.
     """
     teachers = _check_teachers(teachers, A.shape[1])
     if teacher not in teachers:
