@@ -130,8 +130,17 @@ def balance_gaps(factors) -> np.ndarray:
     """
     factors = _chain(factors)
     return np.array(
-        [np.linalg.norm(factors[j + 1].T @ factors[j + 1] - factors[j] @ factors[j].T) for j in range(len(factors) - 1)]
+        [_norm(factors[j + 1].T @ factors[j + 1] - factors[j] @ factors[j].T) for j in range(len(factors) - 1)]
     )
+
+
+def _norm(a: np.ndarray) -> float:
+    """The 2-norm (Frobenius for matrices) without overflow: ``np.linalg.norm`` squares the entries,
+    which leaves float64 once they pass 1e154, though a norm of 1e200 is representable."""
+    largest = float(np.max(np.abs(a))) if a.size else 0.0
+    if largest == 0.0 or not np.isfinite(largest):
+        return largest
+    return largest * float(np.linalg.norm(a / largest))
 
 
 def _exp(log_value: float) -> float:
@@ -217,13 +226,13 @@ def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float 
     depth = len(factors)
     w0 = end_to_end(factors)
     y = soft_labels(X, w_star)
-    init_norm = float(np.linalg.norm(w0))
-    bound = init_norm_bound(float(np.linalg.norm(distillation_solution(X, w_star))), epsilon, depth)
+    init_norm = _norm(w0)
+    bound = init_norm_bound(_norm(distillation_solution(X, w_star)), epsilon, depth)
     loss_start = normalized_cross_entropy(w0, X, y)
     loss_flipped = normalized_cross_entropy(-w0, X, y)
     loss_origin = normalized_cross_entropy(np.zeros_like(w0), X, y)
     gaps = balance_gaps(factors)
-    scale = init_norm ** (2.0 / depth) if init_norm > 0 else 1.0
+    scale = _exp(2.0 / depth * math.log(init_norm)) if init_norm > 0 else 1.0
     gap = float(gaps.max() / scale) if gaps.size else 0.0
     return InitialConditions(
         init_norm=init_norm,
@@ -310,11 +319,16 @@ def preconditioner(w, depth: int) -> np.ndarray:
     d = w.shape[0]
     if depth == 1:
         return np.eye(d)
-    norm = float(np.linalg.norm(w))
+    norm = _norm(w)
     if norm == 0.0:
         return np.zeros((d, d))
     u = w / norm
-    return norm ** (2.0 - 2.0 / depth) * (np.eye(d) + (depth - 1) * np.outer(u, u))
+    shape = np.eye(d) + (depth - 1) * np.outer(u, u)
+    # Past ~1e154 ||w||^(2 - 2/N) leaves float64: entries overflow to +-inf, but zeros stay zeros.
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = _exp((2.0 - 2.0 / depth) * math.log(norm)) * shape
+    scaled[shape == 0] = 0.0
+    return scaled
 
 
 @validate_params(factors=FACTORS, X=Array("n", "d"), y=SOFT_LABELS)
@@ -413,10 +427,11 @@ def balanced_orthogonal_norm(w, w0, X, depth: int) -> float:
     """
     from .students import span_projector
 
-    init_norm = float(np.linalg.norm(w0))
+    init_norm = _norm(w0)
     u = w0 / init_norm
     leak = float(np.linalg.norm(u - span_projector(X) @ u))
-    return float(np.linalg.norm(w) ** ((depth - 1) / depth) * init_norm ** (1.0 / depth) * leak)
+    log_scale = (depth - 1) / depth * math.log(_norm(w)) if np.any(w) else -math.inf
+    return _exp(log_scale + math.log(init_norm) / depth) * leak
 
 
 @validate_params(w_hat_norm=POSITIVE, init_norm=POSITIVE, leak=Real(0.0, 1.0), depth=DEPTH)

@@ -221,3 +221,21 @@ def test_balanced_limit_distance_with_a_huge_w_hat():
     # ||w_hat||^2 overflowed before; with N = 1 the limit distance is ||w(0)|| c exactly.
     assert balanced_limit_distance(1e200, 2.0, 0.5, 1) == pytest.approx(1.0, rel=1e-12)
     assert np.isfinite(balanced_limit_distance(1e200, 1e-3, 0.5, 3))
+
+
+def test_huge_norms_do_not_overflow_where_the_answer_is_representable():
+    """np.linalg.norm squares entries (inf past 1e154); ||w(0)|| = 1e200 is still a float."""
+    from kdbook.deep_linear import balanced_initialization, check_initial_conditions, preconditioner
+
+    X = np.random.default_rng(0).standard_normal((2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        factors = balanced_initialization(3, 2, norm=1e200, hidden_width=4, seed=0)
+        report = check_initial_conditions(factors, X, np.ones(3), 0.1)
+        big = preconditioner(np.array([1e150, 0.0, -1e150]), 3)
+        beyond = preconditioner(np.array([1e250, 0.0, -1e250]), 3)
+    assert report.init_norm == pytest.approx(1e200, rel=1e-12)
+    assert report.balanced and report.balance_gap < 1e-12
+    unit = preconditioner(np.array([1.0, 0.0, -1.0]), 3)
+    np.testing.assert_allclose(big, unit * 1e200, rtol=1e-12)
+    assert beyond[0, 0] == np.inf and beyond[0, 2] == -np.inf and beyond[0, 1] == 0.0
