@@ -48,6 +48,7 @@ __all__ = [
     "Anything",
     "validate_params",
     "callback_boundary",
+    "validate_forwarded",
     "declared_params",
 ]
 
@@ -470,6 +471,27 @@ def callback_boundary():
         yield
     finally:
         _state.depth = depth
+
+
+def validate_forwarded(func, arguments: dict, dims: dict | None = None) -> dict:
+    """Keyword arguments a function passes on to the public ``func``, checked against its declarations.
+
+    A public function called from inside another is not validated again, so
+    a function that passes ``**kwargs`` on checks them here, at its own
+    boundary, with ``func``'s specs (``dims`` ties their axes to arrays already
+    checked). Seeds are checked but forwarded unchanged: a seed that several
+    runs share must start every run afresh, not continue one generator.
+    """
+    specs = declared_params(func)
+    dims = {} if dims is None else dims
+    checked = {}
+    for name, value in arguments.items():
+        if name not in specs:
+            raise TypeError(f"{func.__name__}() got an unexpected keyword argument {name!r}")
+        spec = specs[name]
+        converted = spec(value, name, dims)
+        checked[name] = value if isinstance(spec, Seed) else converted
+    return checked
 
 
 def declared_params(func) -> dict[str, Spec] | None:

@@ -21,9 +21,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from .._params import Array, Function, Instance, Integer, OptionList, Options, Real, Seed, validate_params
+from .._params import (
+    Array,
+    Function,
+    Instance,
+    Integer,
+    OptionList,
+    Options,
+    Real,
+    Seed,
+    validate_forwarded,
+    validate_params,
+)
 from ..fidelity import AUGMENTATIONS, DistillationRun, distill
-from ..fidelity._checks import _forwarded
 from ..plots import PALETTE, ROLE_COLORS, label_axes
 from .core import explorer
 
@@ -278,7 +288,7 @@ def fidelity_explorer(
         raise ValueError(f"temperature must be one of temperatures {temperatures}, got {temperature}")
     if augmentation not in augmentations:
         raise ValueError(f"augmentation must be one of {augmentations}, got {augmentation!r}")
-    distill_kwargs = _forwarded(distill, distill_kwargs)
+    distill_kwargs = validate_forwarded(distill, distill_kwargs)
     cache: dict = {}
     for key, run in dict(precomputed or {}).items():
         if not isinstance(run, DistillationRun):

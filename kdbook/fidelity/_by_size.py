@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._params import Array, Function, Real, Seed, validate_params
-from ._checks import _check_sizes_fit, _forwarded
+from .._params import Array, Function, Real, Seed, validate_forwarded, validate_params
+from ._checks import _check_sizes_fit
 from ._distill import distill
 from ._linear import linear_distillation_solution, train_linear_student
 from ._metrics import predictive_kl, top1_agreement
@@ -88,7 +88,7 @@ def mlp_fidelity_by_size(teacher, X_distill, X_test, sizes, *, y_distill=None, s
     """
     _check_sizes_fit(sizes, X_distill.shape[0], "X_distill")
     # X_test is passed again only to tie the axes of forwarded arrays (y_test) to it.
-    kwargs = _forwarded(distill, {"X_test": X_test, **kwargs})
+    kwargs = validate_forwarded(distill, {"X_test": X_test, **kwargs})
     del kwargs["X_test"]
     order = seed.permutation(X_distill.shape[0])
     student_seed = int(seed.integers(0, 2**31 - 1))

@@ -1,4 +1,4 @@
-"""Checks shared by the fidelity modules that a declaration cannot state (facts about a value, or forwarded keywords).
+"""Checks shared by the fidelity modules that a declaration cannot state (facts about a value).
 
 The parameters themselves are declared with :func:`kdbook._params.validate_params`
 where each public function is defined; the helpers here get converted values.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._params import Seed, declared_params
 from .._validation import as_int
 
 
@@ -35,24 +34,3 @@ def _check_sizes_fit(sizes: np.ndarray, n_total: int, name_total: str) -> None:
         raise ValueError(
             f"sizes must be <= {n_total} (the rows of {name_total}), got {int(sizes[-1])}"
         )
-
-
-def _forwarded(func, arguments: dict, dims: dict | None = None) -> dict:
-    """Keyword arguments forwarded to the public ``func``, checked against its declarations.
-
-    A public function called from inside another is not validated again, so
-    a function that passes ``**kwargs`` on checks them here, at its own
-    boundary, with ``func``'s specs (``dims`` ties their axes to arrays already
-    checked). Seeds are checked but forwarded unchanged: a seed that several
-    runs share must start every run afresh, not continue one generator.
-    """
-    specs = declared_params(func)
-    dims = {} if dims is None else dims
-    checked = {}
-    for name, value in arguments.items():
-        if name not in specs:
-            raise TypeError(f"{func.__name__}() got an unexpected keyword argument {name!r}")
-        spec = specs[name]
-        converted = spec(value, name, dims)
-        checked[name] = value if isinstance(spec, Seed) else converted
-    return checked

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._params import Array, Function, Instance, Integer, Options, Real, Seed, validate_params
+from .._params import Array, Function, Instance, Integer, Options, Real, Seed, validate_forwarded, validate_params
 from .._threads import single_threaded
-from ._checks import _check_hidden, _forwarded
+from ._checks import _check_hidden
 from ._metrics import predictive_kl, top1_agreement
 from ._models import (
     DTYPE,
@@ -296,10 +296,10 @@ def distillation_sweep(parameter: str, values, **kwargs) -> pd.DataFrame:
     if kwargs.get("teacher") is None or kwargs.get("X_distill") is None:
         raise ValueError("teacher and X_distill must be given as keywords")
     dims: dict = {}
-    kwargs = _forwarded(distill, kwargs, dims)
+    kwargs = validate_forwarded(distill, kwargs, dims)
     teacher, X_distill = kwargs.pop("teacher"), kwargs.pop("X_distill")
     # Each value is checked before any run starts, so a bad last value does not cost the first runs.
-    swept = [_forwarded(distill, {parameter: value}, dict(dims))[parameter] for value in values]
+    swept = [validate_forwarded(distill, {parameter: value}, dict(dims))[parameter] for value in values]
     rows = []
     for value, checked in zip(values, swept, strict=True):
         run = distill(teacher, X_distill, **{parameter: checked}, **kwargs)

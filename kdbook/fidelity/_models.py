@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._params import Array, Function, Instance, Integer, Real, Seed, validate_params
+from .._params import Array, Function, Instance, Integer, Real, Seed, validate_forwarded, validate_params
 from .._threads import single_threaded
 from .._validation import as_int
-from ._checks import _check_hidden, _forwarded
+from ._checks import _check_hidden
 
 DTYPE = torch.float64
 
@@ -179,7 +179,7 @@ def train_ensemble(X, y, *, members: int = 3, seed=0, **kwargs) -> Ensemble:
     from ``seed`` (default 0). Other keyword arguments go to :func:`train_classifier`
     (and are checked as it checks them).
     """
-    kwargs = _forwarded(train_classifier, kwargs)
+    kwargs = validate_forwarded(train_classifier, kwargs)
     seeds = seed.integers(0, 2**31 - 1, size=members)
     return Ensemble([train_classifier(X, y, seed=int(s), **kwargs) for s in seeds]).eval()
 
