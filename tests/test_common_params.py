@@ -85,6 +85,21 @@ def test_declared_defaults_are_valid(label, func):
             specs[name](param.default, name, {})
 
 
+#: Parameters that are a teacher or a direction: all zeros has no angle and no decision boundary.
+NONZERO_NAMES = {"w_star", "w_direction", "direction", "u", "v"}
+
+
+def test_teachers_and_directions_refuse_all_zeros():
+    """The battery spoils only what a declaration states; this keeps the central constraint stated."""
+    loose = [
+        f"{label}({name})"
+        for label, func in FUNCTIONS
+        for name, spec in (declared_params(func) or {}).items()
+        if name in NONZERO_NAMES and isinstance(spec, Array) and not spec.nonzero
+    ]
+    assert not loose, f"declare these nonzero=True: {loose}"
+
+
 def _instance_example(types):
     import matplotlib.pyplot as plt
     import torch
