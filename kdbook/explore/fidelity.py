@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -235,7 +234,7 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
     teacher=Function(), X_distill=Array("n", "d"), X_test=Array("m", "d"),
     y_test=Array("m", integer=True, low=0, optional=True), temperatures=Array(None, low=0.0, low_open=True),
     augmentations=OptionList(*AUGMENTATIONS), temperature=Real(0.0, low_open=True),
-    augmentation=Options(*AUGMENTATIONS), steps=Integer(1), record_every=Integer(1), seed=Seed(),
+    augmentation=Options(*AUGMENTATIONS), steps=Integer(1), record_every=Integer(1), seed=Seed(keep_int=True),
     precomputed=Instance(Mapping, optional=True),
 )
 def fidelity_explorer(
@@ -306,7 +305,7 @@ def fidelity_explorer(
                 cache[key] = distill(
                     teacher, X_distill, X_test=X_test, y_test=y_test, temperature=float(temperature),
                     augmentation=augmentation, steps=steps, record_every=record_every,
-                    seed=copy.deepcopy(seed), **distill_kwargs,
+                    seed=seed, **distill_kwargs,
                 )
         bar.value = bar.max
         return draw_fidelity_setting(cache[key], temperature, augmentation)

@@ -12,7 +12,6 @@ batch size.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -122,7 +121,7 @@ def draw_kd_sgd(
 
 @validate_params(
     A=Array("n", "d"), b=Array("n"), teachers=Instance(Mapping), lam=Real(0.0, 1.0), lr=Real(0.001, 1.0),
-    batch_size=Integer(1, 64), seed=Seed(),
+    batch_size=Integer(1, 64), seed=Seed(keep_int=True),
 )
 def kd_sgd_explorer(A, b, teachers: Mapping[str, object], *, lam: float = 0.5, lr: float = 0.05,
                     batch_size: int = 1, seed=0):
@@ -147,8 +146,8 @@ def kd_sgd_explorer(A, b, teachers: Mapping[str, object], *, lam: float = 0.5, l
                                         continuous_update=False),
     }
     return explorer(
-        # A copy per redraw: every redraw starts from the same generator state, as an int seed would.
-        lambda **values: draw_kd_sgd(A, b, teachers, seed=copy.deepcopy(seed), **values),
+        # An int seed (keep_int): every redraw starts its own generator from it.
+        lambda **values: draw_kd_sgd(A, b, teachers, seed=seed, **values),
         controls,
         title="Distillation SGD: noise floor against bias toward the teacher",
     )
