@@ -312,6 +312,11 @@ class Boolean(Spec):
         return bool(value)
 
 
+def _is_choice(value, choices: tuple) -> bool:
+    """Equal to one of ``choices`` and of its type (so ``1`` is not ``True`` and ``1.0`` is not ``"1"``)."""
+    return any(value == c and type(value) is type(c) for c in choices)
+
+
 class Options(Spec):
     """One of a fixed set of values (usually strings)."""
 
@@ -322,7 +327,7 @@ class Options(Spec):
         return "one of " + ", ".join(repr(c) for c in self.choices)
 
     def check(self, value, name, dims):
-        if not any(value == c and type(value) is type(c) for c in self.choices):
+        if not _is_choice(value, self.choices):
             raise ValueError(f"{name} must be {self.describe()}, got {value!r}")
         return value
 
@@ -342,7 +347,7 @@ class OptionList(Spec):
         if not value:
             raise ValueError(f"{name} must be {self.describe()}, got an empty {type(value).__name__}")
         for item in value:
-            if not any(item == c and type(item) is type(c) for c in self.choices):
+            if not _is_choice(item, self.choices):
                 raise ValueError(f"{name} must be {self.describe()}, got {item!r} in it")
         return tuple(value)
 
