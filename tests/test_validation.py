@@ -145,3 +145,20 @@ def test_nested_calls_still_convert_lists_and_numpy_scalars():
         return inner(list(range(k)), scale=np.int64(2)), inner(np.arange(2 * k)[::2])
 
     assert outer(3) == ((np.float64, True, float), (np.float64, True, float))
+
+
+def test_the_api_reference_quotes_the_real_error():
+    """reference/api.md shows the error for the paper's (d, n) layout; it must be the library's own words."""
+    import pathlib
+    import re
+
+    from kdbook.students import train_student
+
+    page = (pathlib.Path(__file__).parents[1] / "reference" / "api.md").read_text()
+    block = re.search(r"```text\n>>> students\.train_student\(X\.T, w_star\).*?\n(ValueError: .*?)```", page, re.S)
+    assert block, "the example block of reference/api.md moved"
+    quoted = " ".join(block.group(1).split())
+    X = np.random.default_rng(0).standard_normal((20, 200))
+    with pytest.raises(ValueError) as caught:
+        train_student(X.T, np.ones(200))
+    assert quoted == f"ValueError: {caught.value}"
