@@ -82,25 +82,30 @@ class CheckCells(SphinxPostTransform):
     formats = ("html",)
 
     def run(self, **kwargs) -> None:
-        cells = check_cells(self.document)
-        docname = self.env.docname
-        for key, cell in cells.items():
-            cell["ids"].append(PREFIX + key)
-            cell["classes"].append("kd-check-cell")
-            metadata = cell.get("cell_metadata", {}).get("mystnb", {})
-            if cell.get("hide_mode") != "all":
-                logger.warning(f"check cell {key!r} must also be tagged hide-cell", location=cell)
-            cell["prompt_show"] = metadata.get("code_prompt_show", PROMPT_SHOW)
-            cell["prompt_hide"] = metadata.get("code_prompt_hide", PROMPT_HIDE)
-        marked = set()
-        for mark in list(self.document.findall(check_mark)):
-            marked.add(mark["key"])
-            if mark["key"] not in cells:
-                logger.warning(f"{{check}}`{mark['key']}` has no cell tagged check-{mark['key']} on {docname}",
-                               location=mark)
-        for key in sorted(set(cells) - marked):
-            logger.warning(f"check cell {key!r} on {docname} is not marked in the prose ({{check}}`{key}`)",
-                           location=cells[key])
+        for message, node in link_checks(self.document):
+            logger.warning(f"{message} (on {self.env.docname})", location=node)
+
+
+def link_checks(doctree) -> list[tuple[str, nodes.Node]]:
+    """Anchor and prompt each check cell; return the problems with the node to blame."""
+    problems = []
+    cells = check_cells(doctree)
+    for key, cell in cells.items():
+        cell["ids"].append(PREFIX + key)
+        cell["classes"].append("kd-check-cell")
+        metadata = cell.get("cell_metadata", {}).get("mystnb", {})
+        if cell.get("hide_mode") != "all":
+            problems.append((f"check cell {key!r} must also be tagged hide-cell", cell))
+        cell["prompt_show"] = metadata.get("code_prompt_show", PROMPT_SHOW)
+        cell["prompt_hide"] = metadata.get("code_prompt_hide", PROMPT_HIDE)
+    marked = set()
+    for mark in doctree.findall(check_mark):
+        marked.add(mark["key"])
+        if mark["key"] not in cells:
+            problems.append((f"{{check}}`{mark['key']}` has no cell tagged check-{mark['key']}", mark))
+    for key in sorted(set(cells) - marked):
+        problems.append((f"check cell {key!r} is not marked in the prose ({{check}}`{key}`)", cells[key]))
+    return problems
 
 
 def setup(app: Sphinx) -> dict:
