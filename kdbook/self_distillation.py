@@ -8,6 +8,13 @@ eigen-directions fastest, so they sparsify the fit in the eigenbasis and, with
 ``alpha = 0``, collapse it to zero (Mobahi, Farajtabar & Bartlett, 2020). With
 ``alpha > 0`` the rounds converge to ``alpha K (alpha K + ridge I)^{-1} y``:
 ridge regression with ridge ``ridge / alpha`` (Borup & Andersen, 2021).
+
+Everything here is linear in the labels, so :func:`round_maps` gives each
+round as a matrix, and expected errors under label noise are exact
+(:func:`teacher_weight_risk`), with no Monte Carlo: for the student that mixes
+the teacher with the labels with weight ``xi`` (Das & Sanghavi, 2023),
+:func:`optimal_teacher_weight` is the minimizer in closed form (the book's own
+fixed-design derivation).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import numpy as np
 
 from ._params import Array, Integer, Real, validate_params
 
-__all__ = ["fitted_values", "limit"]
+__all__ = ["fitted_values", "limit", "round_maps", "teacher_weight_risk", "optimal_teacher_weight"]
 
 #: Relative tolerance for K's symmetry and for its smallest eigenvalue (a kernel is positive semi-definite).
 SYMMETRY_RTOL = 1e-10
@@ -92,3 +99,101 @@ def limit(K, y, *, ridge, alpha) -> np.ndarray:
     """
     values, vectors = _eigen(K)
     return vectors @ (alpha * values / (alpha * values + ridge) * (vectors.T @ y))
+
+
+@validate_params(K=Array("n", "n"), ridge=Real(0.0, low_open=True), rounds=Integer(0), alpha=Real(0.0, 1.0))
+def round_maps(K, *, ridge, rounds, alpha=0.0) -> np.ndarray:
+    """The linear maps of the rounds: ``fitted_values(K, y, ...)[t] == round_maps(K, ...)[t] @ y``.
+
+    Parameters
+    ----------
+    K : array of shape (n, n)
+        Kernel matrix (symmetric, positive semi-definite).
+    ridge : float > 0
+    rounds : int >= 0
+    alpha : float in [0, 1], default 0
+
+    Returns
+    -------
+    ndarray of shape (rounds + 1, n, n)
+    """
+    values, vectors = _eigen(K)
+    shrink = values / (values + ridge)
+    diagonal = np.empty((rounds + 1, len(K)))
+    diagonal[0] = shrink
+    for t in range(1, rounds + 1):
+        diagonal[t] = shrink * (alpha + (1.0 - alpha) * diagonal[t - 1])
+    return np.einsum("ik,tk,jk->tij", vectors, diagonal, vectors)
+
+
+def _weight_terms(K, f, ridge):
+    """Shrink factors s, the gain s(1 - s) that a teacher weight trades, and f in the eigenbasis."""
+    values, vectors = _eigen(K)
+    shrink = values / (values + ridge)
+    return shrink, shrink * (1.0 - shrink), vectors.T @ f
+
+
+@validate_params(K=Array("n", "n"), f=Array("n"), noise=Real(0.0), ridge=Real(0.0, low_open=True),
+                 weights=Array(None))
+def teacher_weight_risk(K, f, *, noise, ridge, weights) -> np.ndarray:
+    """Expected in-sample error of the student that mixes teacher and labels with weight ``xi``.
+
+    Labels ``y = f + noise * e`` with standard Gaussian ``e``; teacher
+    ``S y`` with ``S = K (K + ridge I)^{-1}``; the student fits the targets
+    ``xi S y + (1 - xi) y`` with the same ridge, so its fit is
+    ``S ((1 - xi) I + xi S) y``. Returns ``E ||fit - f||^2 / n`` for each
+    ``xi`` in ``weights`` (``xi = 0`` is the teacher itself; ``xi > 1``
+    extrapolates past the teacher).
+
+    Parameters
+    ----------
+    K : array of shape (n, n)
+        Kernel matrix (symmetric, positive semi-definite).
+    f : array of shape (n,)
+        The noise-free function at the training inputs.
+    noise : float >= 0
+        Standard deviation of the label noise.
+    ridge : float > 0
+    weights : array of shape (m,)
+        Teacher weights ``xi`` (any real numbers).
+
+    Returns
+    -------
+    ndarray of shape (m,)
+    """
+    shrink, gain, coefficients = _weight_terms(K, f, ridge)
+    fit = shrink[None, :] - weights[:, None] * gain[None, :]
+    return (((fit - 1.0) ** 2) * coefficients**2 + fit**2 * noise**2).sum(axis=1) / len(f)
+
+
+@validate_params(K=Array("n", "n"), f=Array("n"), noise=Real(0.0), ridge=Real(0.0, low_open=True))
+def optimal_teacher_weight(K, f, *, noise, ridge) -> float:
+    """The teacher weight ``xi`` that minimizes :func:`teacher_weight_risk`, in closed form.
+
+    The risk is a quadratic in ``xi``; with ``s_k`` the shrink factors, ``g_k =
+    s_k (1 - s_k)`` and ``f_k`` the eigen-coefficients of ``f``,
+    ``xi* = sum g_k ((s_k - 1) f_k^2 + s_k noise^2) / sum g_k^2 (f_k^2 + noise^2)``.
+    As ``noise`` grows it tends to ``sum s_k^2 (1 - s_k) / sum s_k^2 (1 - s_k)^2 > 1``:
+    under heavy label noise the student should trust the teacher more than
+    the teacher trusts itself (the book's fixed-design form of Das & Sanghavi, 2023).
+
+    Parameters
+    ----------
+    K : array of shape (n, n)
+        Kernel matrix (symmetric, positive semi-definite).
+    f : array of shape (n,)
+        The noise-free function at the training inputs.
+    noise : float >= 0
+        Standard deviation of the label noise.
+    ridge : float > 0
+
+    Returns
+    -------
+    float
+    """
+    shrink, gain, coefficients = _weight_terms(K, f, ridge)
+    denominator = np.sum(gain**2 * (coefficients**2 + noise**2))
+    if denominator == 0.0:
+        raise ValueError("K and f leave the teacher weight free: every xi gives the same risk (f = 0 and noise = 0, "
+                         "or a kernel whose shrink factors are all 0 or 1)")
+    return float(np.sum(gain * ((shrink - 1.0) * coefficients**2 + shrink * noise**2)) / denominator)

@@ -80,3 +80,41 @@ def test_bad_input_is_refused_by_name(change, message):
     args = {"K": np.eye(4), "y": np.ones(4), "ridge": 0.1, "rounds": 2, "alpha": 0.5, **change}
     with pytest.raises(ValueError, match=message):
         fitted_values(args["K"], args["y"], ridge=args["ridge"], rounds=args["rounds"], alpha=args["alpha"])
+
+
+def test_round_maps_are_the_rounds_as_matrices():
+    from kdbook.self_distillation import round_maps
+
+    K, y = kernel()
+    maps = round_maps(K, ridge=0.05, rounds=4, alpha=0.2)
+    np.testing.assert_allclose(maps @ y, fitted_values(K, y, ridge=0.05, rounds=4, alpha=0.2), atol=1e-12)
+
+
+def test_teacher_weight_risk_is_the_expected_error_by_monte_carlo():
+    from kdbook.self_distillation import teacher_weight_risk
+
+    K, _ = kernel()
+    x = np.linspace(0, 1, 12)
+    f = np.sin(2 * np.pi * x)
+    S = K @ np.linalg.inv(K + 0.05 * np.eye(12))
+    rng = np.random.default_rng(5)
+    Y = f + 0.5 * rng.standard_normal((40_000, 12))
+    for xi in (0.0, 1.0, 2.5):
+        fits = Y @ (S @ ((1 - xi) * np.eye(12) + xi * S)).T
+        errors = ((fits - f) ** 2).mean(axis=1)
+        exact = teacher_weight_risk(K, f, noise=0.5, ridge=0.05, weights=np.array([xi]))[0]
+        assert abs(errors.mean() - exact) < 4 * errors.std() / np.sqrt(len(errors)), (xi, errors.mean(), exact)
+
+
+def test_optimal_teacher_weight_minimizes_the_risk_and_exceeds_one_under_heavy_noise():
+    from kdbook.self_distillation import optimal_teacher_weight, teacher_weight_risk
+
+    K, _ = kernel()
+    f = np.sin(2 * np.pi * np.linspace(0, 1, 12))
+    grid = np.linspace(-3, 8, 22_001)
+    for noise in (0.05, 0.5, 3.0):
+        best = optimal_teacher_weight(K, f, noise=noise, ridge=0.05)
+        risk = teacher_weight_risk(K, f, noise=noise, ridge=0.05, weights=grid)
+        assert abs(best - grid[risk.argmin()]) <= 1e-3
+    heavy, light = (optimal_teacher_weight(K, f, noise=noise, ridge=0.05) for noise in (3.0, 0.05))
+    assert heavy > 1 > light
