@@ -26,12 +26,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from ._params import Array, ArrayList, Boolean, Integer, Real, Seed, validate_params
 from .losses import loss_gradient, normalized_cross_entropy, soft_labels
-from .students import Trajectory, distillation_solution
-from .students._dynamics import SOFT_LABELS
+from .students import distillation_solution
+from .students._dynamics import SOFT_LABELS, solve_flow
 
 __all__ = [
     "balanced_initialization", "end_to_end", "balance_gaps", "init_norm_bound", "InitialConditions",
@@ -390,12 +389,7 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
     def velocity(_t, w):
         return -preconditioner(w, depth) @ loss_gradient(w, X, y)
 
-    solution = solve_ivp(velocity, (0.0, float(times[-1])), w0, method="DOP853", t_eval=times, rtol=rtol, atol=atol)
-    if not solution.success:  # pragma: no cover - scipy reports its own reason
-        raise RuntimeError(f"end-to-end flow integration failed: {solution.message}")
-    weights = solution.y.T
-    losses = np.array([normalized_cross_entropy(v, X, y) for v in weights])
-    return Trajectory(times=solution.t, weights=weights, losses=losses)
+    return solve_flow(velocity, w0, times, X, y, name="end-to-end flow", method="DOP853", rtol=rtol, atol=atol)
 
 
 # Theorem 2 through an exact identity (the book's derivation, not the paper's).
