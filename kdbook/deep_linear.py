@@ -204,7 +204,7 @@ class InitialConditions:
         return self.small and self.better_than_origin and self.balanced
 
 
-@validate_params(factors=FACTORS, X=Array("n", "d"), w_star=Array("d", nonzero=True), epsilon=POSITIVE,
+@validate_params(factors=FACTORS, X=Array("n", "d", nonzero=True), w_star=Array("d", nonzero=True), epsilon=POSITIVE,
                  rtol=Real(0.0))
 def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float = 1e-10) -> InitialConditions:
     """Report which of the conditions (11), (12), (13) of Theorem 2 hold for ``factors``.

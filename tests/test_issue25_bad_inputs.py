@@ -10,9 +10,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kdbook.deep_linear import end_to_end_flow
+from kdbook.deep_linear import balanced_initialization, check_initial_conditions, end_to_end_flow
+from kdbook.fidelity import linear_fidelity_by_size
+from kdbook.learners import hard_label_weights
 from kdbook.losses import soft_labels
-from kdbook.students import gradient_flow
+from kdbook.students import (
+    default_learning_rate,
+    gradient_flow,
+    restricted_hessian_eigenvalue,
+    strong_convexity_bound,
+    sublevel_points,
+    train_student,
+)
+from kdbook.variance import (
+    best_weight_for_sgd,
+    least_squares_stationary_risk,
+    sgd_contraction_factor,
+    sgd_stationary_covariance,
+)
 
 
 def _data(n=5, d=3, seed=0):
@@ -31,3 +46,81 @@ def test_flows_at_time_zero_return_the_start():
         assert trajectory.losses.shape == (1,)
         assert trajectory.losses[0] == pytest.approx(float(gradient_flow(X, y, [0.0, 1e-12], w0=w0).losses[0]))
     assert np.all(gradient_flow(X, y, [0.0]).w == 0.0)
+
+
+ZERO_DATA_CALLS = {
+    "default_learning_rate": lambda X, w: default_learning_rate(X, w),
+    "train_student": lambda X, w: train_student(X, w),
+    "restricted_hessian_eigenvalue": lambda X, w: restricted_hessian_eigenvalue(w, X),
+    "strong_convexity_bound": lambda X, w: strong_convexity_bound(X, w),
+    "check_initial_conditions": lambda X, w: check_initial_conditions(
+        balanced_initialization(3, 2, norm=0.1, hidden_width=2), X, w, 0.1
+    ),
+    "sublevel_points": lambda X, w: sublevel_points(X, w, 2),
+}
+
+
+@pytest.mark.parametrize("call", ZERO_DATA_CALLS.values(), ids=ZERO_DATA_CALLS.keys())
+def test_an_all_zero_transfer_set_is_refused_by_name(call):
+    _, w_star = _data()
+    with pytest.raises(ValueError, match=r"^X must be non-zero, got all zeros$"):
+        call(np.zeros((5, 3)), w_star)
+
+
+def test_hard_label_weights_refuses_an_all_zero_stack_and_leaves_an_all_zero_set_at_zero():
+    rng = np.random.default_rng(1)
+    w_star = rng.standard_normal(3)
+    with pytest.raises(ValueError, match=r"^X_batch must be non-zero"):
+        hard_label_weights(np.zeros((2, 5, 3)), w_star)
+    X_batch = rng.standard_normal((3, 5, 3))
+    X_batch[1] = 0.0  # one empty set among real ones: gradient 0, so its student stays at 0
+    weights = hard_label_weights(X_batch, w_star, steps=20)
+    np.testing.assert_array_equal(weights[1], 0.0)
+    np.testing.assert_allclose(weights[[0, 2]], hard_label_weights(X_batch[[0, 2]], w_star, steps=20))
+
+
+def test_linear_fidelity_by_size_refuses_zeros_and_reports_a_finite_error_on_zero_prefixes():
+    rng = np.random.default_rng(2)
+    W_star, X_test = rng.standard_normal((3, 4)), rng.standard_normal((6, 4))
+    with pytest.raises(ValueError, match=r"^X_distill must be non-zero"):
+        linear_fidelity_by_size(np.zeros((8, 4)), W_star, X_test, [2, 8])
+    X_distill = rng.standard_normal((8, 4))
+    X_distill[:7] = 0.0  # most rows are zero, so some random prefixes span nothing
+    table = linear_fidelity_by_size(X_distill, W_star, X_test, [1, 2, 8], seed=3)
+    assert np.all(np.isfinite(table["relative_error"]))
+    assert table.loc[table["rank"] == 0, "relative_error"].eq(0.0).all()
+    assert (table["rank"] == 0).any(), "the seed must give an empty prefix for this test to mean anything"
+
+
+STATIONARY_CALLS = {
+    "sgd_stationary_covariance": lambda A, b, lr: sgd_stationary_covariance(A, b, lr=lr),
+    "least_squares_stationary_risk": lambda A, b, lr: least_squares_stationary_risk(A, b, np.ones(3), [0.5], lr=lr),
+    "best_weight_for_sgd": lambda A, b, lr: best_weight_for_sgd(A, b, np.ones(3), lr=lr),
+}
+
+
+@pytest.mark.parametrize("call", STATIONARY_CALLS.values(), ids=STATIONARY_CALLS.keys())
+def test_stationary_sgd_names_an_all_zero_or_rank_deficient_A_not_lr(call):
+    rng = np.random.default_rng(4)
+    b = rng.standard_normal(6)
+    with pytest.raises(ValueError, match=r"^A must be non-zero"):
+        call(np.zeros((6, 3)), b, 0.05)
+    A = rng.standard_normal((6, 3))
+    A[:, 2] = A[:, 0]  # rank 2: no step size contracts along the null space
+    with pytest.raises(ValueError, match=r"^A must have full column rank: it has rank 2 < d = 3"):
+        call(A, b, 0.05)
+    with pytest.raises(ValueError, match=r"^lr = 50.0 is too large"):  # a full-rank A still blames lr
+        call(rng.standard_normal((6, 3)), b, 50.0)
+    result = call(rng.standard_normal((6, 3)), b, 0.05)
+    values = result.total if hasattr(result, "total") else result
+    assert np.all(np.isfinite(np.asarray(values, dtype=float)))
+
+
+def test_sgd_contraction_factor_is_inf_when_lr_squared_overflows():
+    A = np.random.default_rng(5).standard_normal((6, 3))
+    for lr in (1.35e154, 1e160, 1e300):
+        assert sgd_contraction_factor(A, lr=lr) == float("inf")
+    large = sgd_contraction_factor(A, lr=1e100)
+    assert np.isfinite(large) and large > 1e190  # it grows like lr^2 until it is not representable
+    with pytest.raises(ValueError, match=r"^lr = 1e\+160 is too large"):
+        sgd_stationary_covariance(A, np.ones(6), lr=1e160)

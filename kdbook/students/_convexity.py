@@ -8,9 +8,10 @@ from .. import spans
 from .._params import Array, Integer, Seed, validate_params
 from ..losses import normalized_cross_entropy, sigmoid
 from ._closed_form import distillation_solution
+from ._training import DATA
 
 
-@validate_params(w=Array(...), X=Array("n", "d"))
+@validate_params(w=Array(...), X=DATA)
 def restricted_hessian_eigenvalue(w, X):
     """Smallest eigenvalue of the Hessian of ``L^1`` at ``w`` restricted to span(X).
 
@@ -42,7 +43,7 @@ def restricted_hessian_eigenvalue(w, X):
     return float(values[0]) if single else values
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True))
+@validate_params(X=DATA, w_star=Array("d", nonzero=True))
 def strong_convexity_bound(X, w_star) -> float:
     """A certified ``mu > 0`` for eq. (9) on the sublevel set ``{w : L^1(w) <= L^1(0)}``.
 
@@ -91,7 +92,7 @@ def strong_convexity_bound(X, w_star) -> float:
     return float(lowest * positive[-1] ** 2 / n)
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), count=Integer(1), seed=Seed())
+@validate_params(X=DATA, w_star=Array("d", nonzero=True), count=Integer(1), seed=Seed())
 def sublevel_points(X, w_star, count: int, *, seed=0) -> np.ndarray:
     """Random points of the sublevel set ``{w in w_hat + span(X) : L^1(w) <= L^1(0)}``.
 

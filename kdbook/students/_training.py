@@ -45,6 +45,8 @@ AUTO_LBFGSB_ITERATIONS = 1000
 #: Problems with at most this many entries in ``X`` train on one thread (torch and BLAS):
 #: splitting their small products costs more than it saves, and a loaded machine costs 1.5-20x.
 SINGLE_THREAD_MAX_ENTRIES = 4_000_000
+#: A transfer set: ``(n, d)``, not all zeros (an all-zero set has no step size and nothing to learn from).
+DATA = Array("n", "d", nonzero=True)
 
 
 class ConvergenceWarning(UserWarning):
@@ -119,7 +121,7 @@ def smoothness_constant(X) -> float:
     return float(np.linalg.norm(X, 2) ** 2 / (4.0 * X.shape[0]))
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1))
+@validate_params(X=DATA, w_star=Array("d", nonzero=True), depth=Integer(1))
 def default_learning_rate(X, w_star, depth: int = 1) -> float:
     """The step size :func:`train_student` uses when ``lr`` is not given.
 
@@ -137,7 +139,7 @@ def default_learning_rate(X, w_star, depth: int = 1) -> float:
 
 
 @validate_params(
-    X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1), steps=Integer(1, optional=True),
+    X=DATA, w_star=Array("d", nonzero=True), depth=Integer(1), steps=Integer(1, optional=True),
     tol=Real(0.0, 1.0, low_open=True, optional=True), lr=Real(0.0, low_open=True, optional=True),
     init_scale=Real(0.0, optional=True), hidden_width=Integer(1), seed=Seed(), w0=Array("d", optional=True),
     optimizer=Options(*OPTIMIZERS), callback=Function(optional=True), callback_every=Integer(1),
