@@ -7,6 +7,8 @@ warning with the gap reached).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from kdbook.deep_linear import balanced_initialization, check_initial_conditions
 from kdbook.fidelity import linear_fidelity_by_size
 from kdbook.learners import hard_label_weights
 from kdbook.losses import soft_labels
+from kdbook.risk import theorem3_bound
 from kdbook.students import (
     default_learning_rate,
     gradient_flow,
@@ -124,3 +127,16 @@ def test_sgd_contraction_factor_is_inf_when_lr_squared_overflows():
     assert np.isfinite(large) and large > 1e190  # it grows like lr^2 until it is not representable
     with pytest.raises(ValueError, match=r"^lr = 1e\+160 is too large"):
         sgd_stationary_covariance(A, np.ones(6), lr=1e160)
+
+
+@pytest.mark.parametrize("answer", ["abc", None, [0.1, 0.2], 0.5 + 1j, np.array(["0.5"])], ids=repr)
+def test_theorem3_bound_names_p_when_it_returns_no_real_number(answer):
+    with pytest.raises(TypeError, match=r"^p must return a real number \(a probability\) for each theta, got "):
+        theorem3_bound(lambda theta: answer, 3)
+
+
+def test_theorem3_bound_still_takes_scalar_and_vectorized_p():
+    def scalar_p(theta):
+        return math.cos(theta) ** 2  # math.cos refuses arrays: evaluated point by point
+
+    assert float(theorem3_bound(scalar_p, 4)) == pytest.approx(float(theorem3_bound(lambda t: np.cos(t) ** 2, 4)))
