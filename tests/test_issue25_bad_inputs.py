@@ -140,3 +140,19 @@ def test_theorem3_bound_still_takes_scalar_and_vectorized_p():
         return math.cos(theta) ** 2  # math.cos refuses arrays: evaluated point by point
 
     assert float(theorem3_bound(scalar_p, 4)) == pytest.approx(float(theorem3_bound(lambda t: np.cos(t) ** 2, 4)))
+
+
+@pytest.mark.parametrize("scale", [3.0, 10.0, 1e4, 1e300])
+def test_strong_convexity_bound_refuses_a_saturating_teacher_by_name(scale):
+    X, w_star = _data()
+    w_star = scale * w_star / np.linalg.norm(w_star)
+    with pytest.raises(ValueError, match=r"^w_star saturates the soft labels.*no float64 certificate"):
+        strong_convexity_bound(X, w_star)
+
+
+def test_strong_convexity_bound_still_certifies_a_moderate_teacher():
+    X, w_star = _data()
+    mu = strong_convexity_bound(X, w_star / np.linalg.norm(w_star))
+    assert mu > 0
+    points = sublevel_points(X, w_star / np.linalg.norm(w_star), 20)
+    assert restricted_hessian_eigenvalue(points, X).min() >= mu
