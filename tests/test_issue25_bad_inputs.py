@@ -11,9 +11,20 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
+from kdbook._params import validate_forwarded
 from kdbook.deep_linear import balanced_initialization, check_initial_conditions, end_to_end_flow
-from kdbook.fidelity import linear_fidelity_by_size
+from kdbook.fidelity import (
+    Ensemble,
+    distill,
+    distillation_loss,
+    distillation_loss_torch,
+    linear_fidelity_by_size,
+    make_mlp,
+    mlp_fidelity_by_size,
+    predict_logits,
+)
 from kdbook.learners import hard_label_weights
 from kdbook.losses import soft_labels
 from kdbook.risk import theorem3_bound
@@ -156,3 +167,72 @@ def test_strong_convexity_bound_still_certifies_a_moderate_teacher():
     assert mu > 0
     points = sublevel_points(X, w_star / np.linalg.norm(w_star), 20)
     assert restricted_hessian_eigenvalue(points, X).min() >= mu
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("which", ["student_logits", "teacher_logits"])
+def test_distillation_loss_torch_refuses_nonfinite_logits_by_name(bad, which):
+    logits = {"student_logits": torch.zeros(4, 3, requires_grad=True), "teacher_logits": torch.zeros(4, 3)}
+    spoiled = logits[which].detach().clone()
+    spoiled[1, 2] = bad
+    logits[which] = spoiled
+    with pytest.raises(ValueError, match=rf"^{which} must contain only finite values"):
+        distillation_loss_torch(temperature=2.0, **logits)
+
+
+def test_distillation_loss_torch_casts_float32_and_stays_differentiable():
+    rng = np.random.default_rng(6)
+    student = torch.tensor(rng.standard_normal((4, 3)), dtype=torch.float32, requires_grad=True)
+    teacher = torch.tensor(rng.standard_normal((4, 3)), dtype=torch.float32)
+    loss = distillation_loss_torch(student, teacher, 2.0)
+    assert loss.dtype == torch.float64
+    assert loss.detach().item() == pytest.approx(
+        distillation_loss(student.detach().double().numpy(), teacher.double().numpy(), temperature=2.0), rel=1e-12
+    )
+    loss.backward()
+    assert student.grad is not None and torch.all(torch.isfinite(student.grad))
+
+
+def test_mlp_and_ensemble_cast_float32_inputs_and_name_x_on_the_wrong_features():
+    model = make_mlp(3, 2, hidden=(5,), seed=0)
+    ensemble = Ensemble([model, make_mlp(3, 2, hidden=(5,), seed=1)])
+    x = torch.from_numpy(np.random.default_rng(7).standard_normal((4, 3)))
+    for net in (model, ensemble):
+        out = net(x.float())
+        assert out.dtype == torch.float64
+        torch.testing.assert_close(out, net(x), rtol=1e-6, atol=1e-6)  # float32 rounding of the inputs only
+        with pytest.raises(ValueError, match=r"^x must have 3 features along its last axis"):
+            net(torch.zeros(4, 5))
+    assert model(x[0]).shape == (2,)  # one sample without a batch axis still works
+
+
+def test_predict_logits_and_distill_name_the_arrays_or_teacher_of_another_d():
+    rng = np.random.default_rng(8)
+    teacher = make_mlp(4, 3, hidden=(5,), seed=0)
+    X, X_test = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    with pytest.raises(ValueError, match=r"\bX has d = 3\b.*\bmodel has d = 4"):
+        predict_logits(teacher, X)
+    with pytest.raises(ValueError, match=r"\bX_distill has d = 3\b.*\bteacher has d = 4"):
+        distill(teacher, X, X_test=X_test, steps=1)
+    with pytest.raises(ValueError, match=r"\bX_distill has d = 3\b.*\bteacher has d = 4"):
+        mlp_fidelity_by_size(teacher, X, X_test, [2], steps=1)
+    with pytest.raises(ValueError, match=r"^teacher takes d = 4 input features, but X_distill has d = 3"):
+        validate_forwarded(distill, {"X_distill": X, "teacher": teacher})  # the order of the check decides
+    # A torch module that does not state its input size: torch's error, re-raised naming the parameters.
+    plain = torch.nn.Linear(4, 3, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"^model cannot be applied to X of shape \(6, 3\)"):
+        predict_logits(plain, X)
+    with pytest.raises(ValueError, match=r"^teacher cannot be applied to X_distill of shape \(6, 3\)"):
+        distill(plain, X, X_test=X_test, steps=1, hidden=(4,))
+
+
+@pytest.mark.parametrize("members", [None, 5, object()], ids=["None", "5", "object"])
+def test_ensemble_names_members_that_are_not_a_collection(members):
+    with pytest.raises(TypeError, match=r"^members must be an instance of Iterable"):
+        Ensemble(members)
+
+
+def test_ensemble_names_members_of_different_d():
+    with pytest.raises(ValueError, match=r"^members must all take the same number of input features, got \[3, 4\]"):
+        Ensemble([make_mlp(3, 2, seed=0), make_mlp(4, 2, seed=0)])
+    assert Ensemble(iter([make_mlp(3, 2, seed=0)])).n_features == 3  # any iterable of modules

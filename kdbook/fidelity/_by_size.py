@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._params import Array, Function, Real, Seed, validate_forwarded, validate_params
+from .._params import Array, Real, Seed, validate_forwarded, validate_params
+from .._params_torch import Model
 from ._checks import _check_sizes_fit
 from ._distill import distill
 from ._linear import linear_distillation_solution, train_linear_student
@@ -78,7 +79,7 @@ def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: fl
 
 
 @validate_params(
-    teacher=Function(), X_distill=Array("N", "d"), X_test=Array("m", "d"), sizes=_SIZES,
+    teacher=Model("d"), X_distill=Array("N", "d"), X_test=Array("m", "d"), sizes=_SIZES,
     y_distill=Array("N", integer=True, low=0, optional=True), seed=Seed(),
 )
 def mlp_fidelity_by_size(teacher, X_distill, X_test, sizes, *, y_distill=None, seed=0, **kwargs) -> pd.DataFrame:
