@@ -8,6 +8,7 @@ warning with the gap reached).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -20,15 +21,19 @@ from kdbook.fidelity import (
     distill,
     distillation_loss,
     distillation_loss_torch,
+    linear_distillation_solution,
     linear_fidelity_by_size,
     make_mlp,
     mlp_fidelity_by_size,
     predict_logits,
+    top1_agreement,
+    train_linear_student,
 )
 from kdbook.learners import hard_label_weights
 from kdbook.losses import soft_labels
 from kdbook.risk import theorem3_bound
 from kdbook.students import (
+    ConvergenceWarning,
     default_learning_rate,
     gradient_flow,
     restricted_hessian_eigenvalue,
@@ -236,3 +241,24 @@ def test_ensemble_names_members_of_different_d():
     with pytest.raises(ValueError, match=r"^members must all take the same number of input features, got \[3, 4\]"):
         Ensemble([make_mlp(3, 2, seed=0), make_mlp(4, 2, seed=0)])
     assert Ensemble(iter([make_mlp(3, 2, seed=0)])).n_features == 3  # any iterable of modules
+
+
+def test_train_linear_student_warns_with_the_gap_when_a_saturating_teacher_stops_it_short():
+    rng = np.random.default_rng(9)
+    X, W_star = rng.standard_normal((20, 5)), rng.standard_normal((3, 5))
+    hot = 1e4 * W_star
+    with pytest.warns(ConvergenceWarning, match=r"^train_linear_student stopped at a gap of 0\.9\d+ \(relative"):
+        W = train_linear_student(X, X @ hot.T)
+    W_hat = linear_distillation_solution(X, hot)
+    assert np.linalg.norm(W - W_hat) / np.linalg.norm(W_hat) > 0.9  # the gap the warning reports is real
+    assert top1_agreement(X @ hot.T, X @ W.T) == 1.0  # ... although every prediction agrees
+
+
+def test_train_linear_student_is_silent_when_it_reaches_the_closed_form():
+    rng = np.random.default_rng(10)
+    X, W_star = rng.standard_normal((20, 5)), rng.standard_normal((3, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        W = train_linear_student(X, X @ W_star.T)
+        train_linear_student(X, rng.standard_normal((20, 3)))  # logits no linear teacher produces
+    np.testing.assert_allclose(W, linear_distillation_solution(X, W_star), rtol=1e-5, atol=1e-6)
