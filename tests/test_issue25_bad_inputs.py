@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 import warnings
 
+import ipywidgets
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
 from kdbook._params import validate_forwarded
 from kdbook.deep_linear import balanced_initialization, check_initial_conditions, end_to_end_flow
+from kdbook.explore.core import explorer
 from kdbook.fidelity import (
     Ensemble,
     distill,
@@ -262,3 +265,19 @@ def test_train_linear_student_is_silent_when_it_reaches_the_closed_form():
         W = train_linear_student(X, X @ W_star.T)
         train_linear_student(X, rng.standard_normal((20, 3)))  # logits no linear teacher produces
     np.testing.assert_allclose(W, linear_distillation_solution(X, W_star), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("control", [5, "slider", None, ipywidgets.VBox()], ids=["5", "str", "None", "VBox"])
+def test_explorer_names_controls_that_are_not_widgets_with_a_value(control):
+    with pytest.raises(TypeError, match=r"^controls\['a'\] must be an ipywidgets control with a value, got "):
+        explorer(lambda a: None, {"a": control})
+
+
+def test_explorer_still_wires_a_slider():
+    def draw(a):
+        figure = plt.figure()
+        plt.close(figure)
+        return figure
+
+    box = explorer(draw, {"a": ipywidgets.IntSlider(value=2)})
+    assert box.last_values == {"a": 2}
