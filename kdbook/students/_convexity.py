@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import spans
+from .. import _spans
 from .._params import Array, Integer, Seed, validate_params
 from ..losses import normalized_cross_entropy, sigmoid
 from ._closed_form import distillation_solution
@@ -34,7 +34,7 @@ def restricted_hessian_eigenvalue(w, X):
         raise ValueError(f"w must have shape (d,) or (k, d) with d = {X.shape[1]} as in X, got shape {w.shape}")
     single = w.ndim == 1
     points = np.atleast_2d(w)
-    reduced = X @ spans.basis(X)
+    reduced = X @ _spans.basis(X)
     values = np.empty(points.shape[0])
     for k, point in enumerate(points):
         logits = X @ point
@@ -142,7 +142,7 @@ def sublevel_points(X, w_star, count: int, *, seed=0) -> np.ndarray:
     y = soft_labels(X, w_star)
     w_hat = distillation_solution(X, w_star)
     level = normalized_cross_entropy(np.zeros_like(w_star), X, y)
-    basis = spans.basis(X)
+    basis = _spans.basis(X)
     points = np.empty((count, w_star.shape[0]))
     for k in range(count):
         v = basis @ rng.standard_normal(basis.shape[1])

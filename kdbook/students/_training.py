@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import spans
+from .. import _spans
 from .._params import Array, Function, Integer, Options, Real, Seed, validate_params
 from .._threads import single_threaded
 from ._closed_form import distillation_solution
@@ -291,7 +291,7 @@ def _train(a: _Settings) -> TrainedStudent:
     if lr is None:
         lr = default_learning_rate(X, w_star, depth) if optimizer == "gd" else 1.0
     y = soft_labels(X, w_star)
-    project = spans.projector(X)
+    project = _spans.projector(X)
     w_hat = project(w_star)  # = distillation_solution(X, w_star), eq. (6), from the same factorization
     limit = w_hat + (start - project(start)) if depth == 1 else None
     cap = a.steps if a.steps is not None else (
@@ -327,7 +327,7 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
     elif optimizer == "lbfgs":
         run_lbfgs_torch(run, cap)
     elif optimizer == "newton":
-        run_newton(run, cap, spans.basis(run.X), first_step=run.lr)
+        run_newton(run, cap, _spans.basis(run.X), first_step=run.lr)
     else:
         run_lbfgsb(run, cap)
     if not auto:
@@ -338,5 +338,5 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
         return optimizer
     # Same history and factors, its own stopping tolerance.
     finish = replace(run, tol=AUTO_TOLERANCE * 1e-3 if steps_given is not None else run.tol)
-    run_newton(finish, AUTO_NEWTON_STEPS, spans.basis(run.X))
+    run_newton(finish, AUTO_NEWTON_STEPS, _spans.basis(run.X))
     return optimizer + "+newton"
