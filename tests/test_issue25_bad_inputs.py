@@ -17,7 +17,15 @@ import pytest
 import torch
 
 from kdbook._params import validate_forwarded
-from kdbook.deep_linear import balanced_initialization, check_initial_conditions, end_to_end_flow
+from kdbook.deep_linear import (
+    InitialConditionWarning,
+    balanced_initialization,
+    check_initial_conditions,
+    end_to_end,
+    end_to_end_flow,
+    flip_sign,
+    flip_sign_if_needed,
+)
 from kdbook.explore.core import explorer
 from kdbook.fidelity import (
     Ensemble,
@@ -33,7 +41,7 @@ from kdbook.fidelity import (
     train_linear_student,
 )
 from kdbook.learners import hard_label_weights
-from kdbook.losses import soft_labels
+from kdbook.losses import loss_gradient, normalized_cross_entropy, soft_labels
 from kdbook.risk import theorem3_bound
 from kdbook.students import (
     ConvergenceWarning,
@@ -281,3 +289,64 @@ def test_explorer_still_wires_a_slider():
 
     box = explorer(draw, {"a": ipywidgets.IntSlider(value=2)})
     assert box.last_values == {"a": 2}
+
+
+# --- Issue 22: flip_sign_if_needed warns when neither sign satisfies (12). ---
+
+
+def _start(direction_orthogonal_to_gradient: bool, norm: float):
+    rng = np.random.default_rng(11)
+    X, w_star = rng.standard_normal((8, 12)), rng.standard_normal(12)
+    g = loss_gradient(np.zeros(12), X, soft_labels(X, w_star))
+    u = rng.standard_normal(12)
+    if direction_orthogonal_to_gradient:  # by convexity both signs then have L^1 >= L^1(0)
+        u -= (u @ g) / (g @ g) * g
+    else:
+        u = -g
+    return balanced_initialization(12, 2, norm=norm, hidden_width=3, seed=0, direction=u), X, w_star
+
+
+def test_flip_sign_if_needed_warns_with_both_losses_and_the_origin_when_neither_sign_works():
+    factors, X, w_star = _start(True, 0.5)
+    y = soft_labels(X, w_star)
+    w0 = end_to_end(factors)
+    expected = [normalized_cross_entropy(s * w0, X, y) for s in (1.0, -1.0, 0.0)]
+    with pytest.warns(InitialConditionWarning) as caught:
+        chosen = flip_sign_if_needed(factors, X, w_star)
+    assert len(caught) == 1 and issubclass(InitialConditionWarning, UserWarning)
+    assert not issubclass(InitialConditionWarning, RuntimeWarning)  # pytest turns RuntimeWarning into errors
+    message = str(caught[0].message)
+    for label, value in zip(("L^1(w(0))", "L^1(-w(0))", "L^1(0)"), expected, strict=True):
+        assert f"{label} = {value:.6g}" in message
+    assert expected[0] >= expected[2] and expected[1] >= expected[2]
+    assert normalized_cross_entropy(end_to_end(chosen), X, y) == min(expected[:2])
+    with pytest.raises(ValueError, match=r"L\^1\(-w\(0\)\) = "):
+        flip_sign_if_needed(factors, X, w_star, strict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert flip_sign_if_needed(factors, X, w_star, return_flag=True)[1] is False  # the caller checks the flag
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_flip_sign_if_needed_is_silent_when_a_sign_works(flip):
+    factors, X, w_star = _start(False, 1e-3)
+    if flip:
+        factors = flip_sign(factors)  # the bad sign: the function flips it back, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chosen, satisfied = flip_sign_if_needed(factors, X, w_star, return_flag=True)
+        assert flip_sign_if_needed(factors, X, w_star) is not None
+    assert satisfied
+    y = soft_labels(X, w_star)
+    assert normalized_cross_entropy(end_to_end(chosen), X, y) < normalized_cross_entropy(np.zeros(12), X, y)
+
+
+def test_train_student_does_not_warn_for_a_start_no_sign_repairs():
+    """Sweeps over init_scale go past (12) on purpose; train_student keeps the lower-loss sign silently."""
+    rng = np.random.default_rng(12)
+    X, w_star = rng.standard_normal((6, 10)), rng.standard_normal(10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        student = train_student(X, w_star, 2, steps=2, init_scale=30.0, seed=1, hidden_width=3)
+    conditions = check_initial_conditions(student.initial_factors, X, w_star, 0.1)
+    assert not conditions.better_than_origin and not conditions.flip_repairs  # the case in question

@@ -193,7 +193,9 @@ def train_student(
         ``||w(0)||`` along a random direction drawn from ``seed``. Default 0
         for ``N = 1`` (Theorem 1) and ``1e-3`` for ``N >= 2`` (0 is a
         stationary point). The deep start is balanced (eq. 13) and its sign
-        chosen for eq. (12) (:func:`kdbook.deep_linear.flip_sign_if_needed`).
+        chosen for eq. (12) (:func:`kdbook.deep_linear.flip_sign_if_needed`);
+        a large start can violate (12) with either sign, which is not warned
+        about here (:func:`kdbook.deep_linear.check_initial_conditions` tells).
     hidden_width : int >= 1
         Width ``h`` of the hidden layers (``N >= 2``).
     seed : int >= 0 or numpy.random.Generator, default 0
@@ -282,8 +284,9 @@ def _train(a: _Settings) -> TrainedStudent:
     else:
         initial = balanced_initialization(X.shape[1], depth, norm=float(np.linalg.norm(start)),
                                           hidden_width=a.hidden_width, seed=a.rng, direction=start)
-        if not a.explicit_start:
-            initial = flip_sign_if_needed(initial, X, w_star)
+        if not a.explicit_start:  # the better sign; a large start may still violate (12): no warning here,
+            # sweeps over init_scale go there on purpose (check_initial_conditions reports it)
+            initial, _ = flip_sign_if_needed(initial, X, w_star, return_flag=True)
     optimizer = a.optimizer
     if optimizer == "auto":
         optimizer = "lbfgsb" if depth == 1 and a.steps is None else "gd"
