@@ -55,6 +55,7 @@ from kdbook.students import (
 from kdbook.variance import (
     best_weight_for_sgd,
     least_squares_stationary_risk,
+    linear_features,
     sgd_contraction_factor,
     sgd_stationary_covariance,
 )
@@ -350,3 +351,12 @@ def test_train_student_does_not_warn_for_a_start_no_sign_repairs():
         student = train_student(X, w_star, 2, steps=2, init_scale=30.0, seed=1, hidden_width=3)
     conditions = check_initial_conditions(student.initial_factors, X, w_star, 0.1)
     assert not conditions.better_than_origin and not conditions.flip_repairs  # the case in question
+
+
+def test_linear_features_names_x_or_fit_rows_when_pca_has_nothing_to_fit():
+    X = np.random.default_rng(13).standard_normal((6, 4))
+    with pytest.raises(ValueError, match=r"^X must vary across the rows PCA is fitted on"):
+        linear_features(np.zeros((6, 4)), n_components=2)
+    with pytest.raises(ValueError, match=r"^fit_rows must select at least max\(n_components, 2\) = 2 rows of X, got 0"):
+        linear_features(X, n_components=2, fit_rows=[])
+    assert linear_features(X, n_components=2, fit_rows=[0, 1, 2]).shape == (6, 3)

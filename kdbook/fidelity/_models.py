@@ -74,7 +74,7 @@ class MLP(torch.nn.Module):
 
 def _check_features(x: torch.Tensor, features: int | None) -> None:
     if features is not None and (x.ndim == 0 or x.shape[-1] != features):
-        raise ValueError(f"x must have {features} features along its last axis (the model's d), got {tuple(x.shape)}")
+        raise ValueError(f"x must have {features} features along its last axis, got shape {tuple(x.shape)}")
 
 
 class Ensemble(torch.nn.Module):
