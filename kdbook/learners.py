@@ -80,7 +80,8 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
 
     Parameters
     ----------
-    X_batch : array of shape (trials, n, d)
+    X_batch : array of shape (trials, n, d), not all zeros; a set whose
+        inputs are all zero has gradient 0 and its student stays at 0
     w_star : array of shape (d,)
     steps : int >= 1, default 300
         The book-wide hard-label budget (chapter 9 shows longer is worse at
