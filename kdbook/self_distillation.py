@@ -21,9 +21,56 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._params import Array, Integer, Real, validate_params
+from ._params import Array, Integer, Real, Seed, validate_params
 
-__all__ = ["fitted_values", "limit", "round_maps", "teacher_weight_risk", "optimal_teacher_weight"]
+__all__ = [
+    "rbf_kernel",
+    "noisy_sine",
+    "fitted_values",
+    "limit",
+    "round_maps",
+    "teacher_weight_risk",
+    "optimal_teacher_weight",
+]
+
+
+@validate_params(a=Array("m"), b=Array("n"), width=Real(0.0, low_open=True))
+def rbf_kernel(a, b, *, width) -> np.ndarray:
+    """Gaussian (RBF) kernel between 1-D inputs, ``exp(-(a_i - b_j)^2 / (2 width^2))``.
+
+    Parameters
+    ----------
+    a : array of shape (m,)
+    b : array of shape (n,)
+    width : float > 0
+
+    Returns
+    -------
+    ndarray of shape (m, n)
+    """
+    return np.exp(-((a[:, None] - b[None, :]) ** 2) / (2.0 * width**2))
+
+
+@validate_params(n=Integer(2), noise=Real(0.0), seed=Seed())
+def noisy_sine(n=11, *, noise=0.3, seed=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The classic toy of self-distillation: ``n`` equally spaced inputs on [0, 1], labels ``sin(2 pi x) + noise``.
+
+    Parameters
+    ----------
+    n : int >= 2, default 11
+    noise : float >= 0, default 0.3
+        Standard deviation of the Gaussian label noise.
+    seed : int >= 0 or numpy.random.Generator, default 0
+
+    Returns
+    -------
+    x, y, f : ndarrays of shape (n,)
+        Inputs, noisy labels and the noise-free ``sin(2 pi x)``.
+    """
+    x = np.linspace(0.0, 1.0, n)
+    f = np.sin(2 * np.pi * x)
+    return x, f + noise * seed.standard_normal(n), f
+
 
 #: Relative tolerance for K's symmetry and for its smallest eigenvalue (a kernel is positive semi-definite).
 SYMMETRY_RTOL = 1e-10
