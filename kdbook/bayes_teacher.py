@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import expit, log_expit
 from scipy.stats import norm
 
@@ -381,9 +382,9 @@ def population_student(*, temperature=1.0, teacher_weight=1.0, d=5, radius=0.4) 
 
     The targets ``teacher_weight sigmoid(s / temperature) + (1 - teacher_weight) p*`` depend on
     ``x`` only through the Bayes log-odds ``s = 2 radius 1^T x`` and are odd-symmetric, so the
-    population minimizer of the cross-entropy is ``sigmoid(scale * s)``: one number, found by
-    Newton's method on a one-dimensional quadrature. Its excess risk is the bias that no
-    transfer-set size removes.
+    population minimizer of the cross-entropy is ``sigmoid(scale * s)``: one number, the
+    root of the derivative on a one-dimensional quadrature (Brent's method). Its excess
+    risk is the bias that no transfer-set size removes.
 
     Returns
     -------
@@ -399,13 +400,14 @@ def population_student(*, temperature=1.0, teacher_weight=1.0, d=5, radius=0.4) 
     s = np.concatenate([mean + spread * points for mean in (-radius * bayes.sum(), radius * bayes.sum())])
     weight = np.concatenate([weights, weights]) / 2
     target = teacher_weight * expit(s / temperature) + (1 - teacher_weight) * expit(s)
-    scale = 1.0
-    for _ in range(100):
-        q = expit(scale * s)
-        gradient = np.sum(weight * (q - target) * s)
-        if abs(gradient) < 1e-14:
-            break
-        scale -= gradient / np.sum(weight * q * (1 - q) * s**2)
+
+    def gradient(scale):  # increasing in scale (the loss is convex), negative at 0
+        return np.sum(weight * (expit(scale * s) - target) * s)
+
+    upper = 2.0
+    while gradient(upper) < 0:
+        upper *= 2.0
+    scale = brentq(gradient, 0.0, upper, xtol=1e-14, rtol=1e-13)
     excess = excess_risk(scale * bayes[0], np.zeros(1), radius=radius)[0]
     return float(scale), float(excess)
 

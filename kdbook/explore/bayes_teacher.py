@@ -67,6 +67,7 @@ def draw_bayes_teacher(temperature: float = 0.7, teacher_weight: float = 1.0, *,
     exact_copy = teacher_weight == 1.0
     students = None if exact_copy else _students(temperature, teacher_weight, seed)
     _, limit = population_student(temperature=temperature, teacher_weight=teacher_weight, d=DIM, radius=RADIUS)
+    limit = limit if limit > 1e-12 else 0.0  # T = 1: the Bayes teacher has no bias (up to rounding)
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.2, 6.8), layout="constrained",
                                       gridspec_kw={"height_ratios": [1, 1.35]})
