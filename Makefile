@@ -86,7 +86,7 @@ lint: $(STAMP)
 
 # tests/browser needs the built book: it runs in browser-check, after the build.
 unit: $(STAMP)
-	$(PYTEST) -n $(JOBS) tests --ignore=tests/browser
+	$(PYTEST) -n $(JOBS) --dist loadgroup tests --ignore=tests/browser
 
 notebooks-clean: $(STAMP)
 	$(BIN)/python scripts/check_notebooks.py chapters
