@@ -28,8 +28,9 @@ BUILD_FLAGS := -n -W --keep-going
 JOBS ?= 2
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # nbval over chapters; each chapter it runs without failure goes into the
-# build's execution cache (scripts/nbval_cache.py)
-NBVAL := $(PYTEST) --nbval-lax -p scripts.nbval_cache
+# build's execution cache (scripts/nbval_cache.py). Its cell timeout is the
+# build's (execute: timeout in _config.yml), which cached chapters skip.
+NBVAL := $(PYTEST) --nbval-lax --nbval-cell-timeout 300 -p scripts.nbval_cache
 EXEC_CACHE := _build/.jupyter_cache
 # Checks of the built book: each runs after build-check inside `make test`.
 # A new check of the built HTML (or PDF) adds its target here.

@@ -111,7 +111,9 @@ def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
     assert "ruff check kdbook tests benchmarks scripts" in checks
     assert "pytest -p no:cacheprovider -n 2 --dist loadgroup tests --ignore=tests/browser" in checks
     assert "scripts/check_notebooks.py chapters" in checks
-    nbval = "--nbval-lax -p scripts.nbval_cache -n 2 --dist loadfile --nbval-cache _build/.jupyter_cache chapters"
+    timeout = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
+    nbval = (f"--nbval-lax --nbval-cell-timeout {timeout} -p scripts.nbval_cache -n 2 --dist loadfile "
+             "--nbval-cache _build/.jupyter_cache chapters")
     build = "jupyter-book build . -n -W --keep-going"
     browser = "-m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml"
     assert checks.index(nbval) < checks.index(build) < checks.index(browser)
