@@ -70,7 +70,7 @@ book: $(STAMP)
 test: $(STAMP) browser
 	rm -rf _build
 	@echo "make test: $(CHECKS), $(JOBS) at a time; each check's output appears when it ends"
-	$(MAKE) -j$(JOBS) --output-sync=target check
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target check
 
 check: $(CHECKS)
 
@@ -109,9 +109,9 @@ build-check: $(STAMP)
 # resolve to plain text, see scripts/subset_book.py) into _build/chapter from
 # that cache, and runs the browser checks on that build.
 CHAPTER_OUT := _build/chapter
+CH_FILE = $(wildcard chapters/$(CH)*.ipynb)
 chapter: $(STAMP) browser
 	@test -n "$(CH)" || { echo "usage: make chapter CH=05" >&2; exit 1; }
-	$(eval CH_FILE := $(wildcard chapters/$(CH)*.ipynb))
 	@test "$(words $(CH_FILE))" = 1 || { echo "CH=$(CH) matches $(words $(CH_FILE)) chapters: $(CH_FILE)" >&2; exit 1; }
 	$(BIN)/python scripts/exec_cache.py $(EXEC_CACHE)
 	$(NBVAL) --nbval-cache $(EXEC_CACHE) $(CH_FILE)
