@@ -17,8 +17,8 @@
 #
 # Quick loops for authors: `make chapter CH=05` (one chapter: nbval, build,
 # browser checks) and `make book`, which re-executes only the chapters whose
-# code changed, and every chapter once kdbook/, requirements.txt or
-# pyproject.toml change (scripts/exec_cache.py).
+# code changed (on both cores), and every chapter once kdbook/,
+# requirements.txt or pyproject.toml change (scripts/exec_cache.py).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -58,8 +58,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 # The execution cache is emptied when kdbook/, requirements.txt or
 # pyproject.toml change (jupyter-cache itself keys on the code cells only).
+# The chapters it does not hold run first through nbval, $(JOBS) at a time,
+# which fills it; the build then executes nothing (a chapter nbval could not
+# cache is executed by the build).
 book: $(STAMP)
-	$(BIN)/python scripts/exec_cache.py $(EXEC_CACHE)
+	stale="$$($(BIN)/python scripts/exec_cache.py $(EXEC_CACHE) --stale chapters/*.ipynb)"; \
+	if [ -n "$$stale" ]; then $(NBVAL) -n $(JOBS) --dist loadfile --nbval-cache $(EXEC_CACHE) $$stale; fi
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 

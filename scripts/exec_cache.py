@@ -9,6 +9,12 @@ not re-execute anything. This script keeps a hash of those inputs in
 ``DIR/kdbook-inputs.txt`` and deletes the cache when the hash differs (or
 is missing), so that the next build executes every chapter again. Run by
 ``make book``, ``make nbval`` and ``make chapter`` before they use the cache.
+
+    python scripts/exec_cache.py _build/.jupyter_cache --stale chapters/*.ipynb
+
+also prints the chapters the cache holds no executed copy of: ``make book``
+runs those (and only those) through nbval on both cores, filling the cache,
+before the build, which then executes nothing.
 """
 
 from __future__ import annotations
@@ -37,19 +43,39 @@ def inputs_hash() -> str:
     return digest.hexdigest()
 
 
+def stale(cache: Path, notebooks: list[Path]) -> list[Path]:
+    """The notebooks the cache holds no executed copy of (matched as the build matches them)."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    jc = get_cache(str(cache))
+    out = []
+    for path in notebooks:
+        try:
+            jc.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            out.append(path)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cache", type=Path, help="the jupyter-cache directory (e.g. _build/.jupyter_cache)")
-    cache = parser.parse_args().cache
+    parser.add_argument("--stale", nargs="+", type=Path, metavar="NOTEBOOK",
+                        help="then print those of these notebooks that the cache does not hold, one a line")
+    args = parser.parse_args()
+    cache = args.cache
     stamp = cache / STAMP
     current = inputs_hash()
-    if stamp.is_file() and stamp.read_text().strip() == current:
-        return
-    if cache.exists():
-        print(f"{cache}: kdbook/, requirements.txt, pyproject.toml or Python changed: emptied")
-        shutil.rmtree(cache)
-    cache.mkdir(parents=True)
-    stamp.write_text(current + "\n")
+    if not (stamp.is_file() and stamp.read_text().strip() == current):
+        if cache.exists():
+            print(f"{cache}: kdbook/, requirements.txt, pyproject.toml or Python changed: emptied", file=sys.stderr)
+            shutil.rmtree(cache)
+        cache.mkdir(parents=True)
+        stamp.write_text(current + "\n")
+    if args.stale:
+        for path in stale(cache, args.stale):
+            print(path)
 
 
 if __name__ == "__main__":
