@@ -55,7 +55,7 @@ def test_mathjax_is_served_with_the_book_not_from_a_cdn():
     sphinx = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]
     path = sphinx["config"]["mathjax_path"]
     assert "://" not in path and not path.startswith("/"), "MathJax must load by a relative path"
-    assert sphinx["local_extensions"] == {"mathjax_local": "_static"}
+    assert sphinx["local_extensions"]["mathjax_local"] == "_static"
     from importlib.util import module_from_spec, spec_from_file_location
 
     spec = spec_from_file_location("mathjax_local", ROOT / "_static" / "mathjax_local.py")
