@@ -82,8 +82,8 @@ def draw_kd_sgd(
     if teacher not in teachers:
         raise ValueError(f"teacher must be one of {sorted(teachers)}, got {teacher!r}")
     theta = teachers[teacher]
-    # Stacked and 5.6 in wide, the panels keep 10-11 pt text legible on a phone (about 9 px at 420 px).
-    fig, (left, right) = plt.subplots(2, 1, figsize=(5.6, 8.6), layout="constrained")
+    # Stacked and 5.0 in wide, the panels keep 10-11 pt text legible on a phone (about 9 px at 420 px).
+    fig, (left, right) = plt.subplots(2, 1, figsize=(5.0, 8.6), layout="constrained")
     factor = sgd_contraction_factor(A, lr=lr, batch_size=batch_size)
     if factor >= 1:
         for ax in (left, right):
