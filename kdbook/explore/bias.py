@@ -4,15 +4,15 @@ Every ``w_delta = w_hat + delta (||w_hat|| / ||q||) q`` with ``q`` orthogonal to
 the data span fits the soft labels exactly, so it minimizes the distillation
 loss (eq. 1) as well as the gradient-descent student ``w_hat`` (eq. 6) does;
 Section 5.2 shows that its risk grows with ``delta``. Section 5.3 ties this to
-monotonicity: the index ``m(w)`` of eq. (34) is the chance that one extra
+monotonicity: the index ``M(w)`` of eq. (34) is the chance that one extra
 transfer input turns the student toward the teacher.
 
 * :func:`draw_optimization_bias` (chapter 8): the risk of ``w_delta`` against
-  ``delta`` at one ``n``, and the per-transfer-set change of risk.
-  Static grid for the chapter (C3): ``{"delta": [0, 0.25, 0.5, 1, 2, 4, 8],
-  "n": [5, 20, 50, 90]}`` (28 frames), default ``delta=1, n=20``; labels
-  ``{"delta": "δ", "n": "transfer-set size n"}``, formats
-  ``{"delta": "{:g}", "n": "{:d}"}``.
+  ``delta`` on one task, and the per-transfer-set change of risk.
+  Static grid for the chapter: ``{"delta": [0, 0.25, 0.5, 1, 2, 4, 8],
+  "kappa": [0.5, 1, 2, 4]}`` (28 frames), default ``delta=1, kappa=1``. The
+  transfer-set size ``n`` barely matters on this task (the push's effect on a
+  test input is about ``||x|| / sqrt(d)`` whatever ``n``), the margin does.
 * :func:`draw_monotonicity` (chapter 9): risk of the three learners against
   ``n`` and their monotonicity index at the chosen ``n``. Static grid:
   ``{"n": [1, 2, 5, 10, 20, 50], "kappa": [0.5, 1, 2]}`` (18 frames),
@@ -74,6 +74,11 @@ _COMMON = dict(d=Integer(3, 2000), kappa=Real(0.0, 100.0, low_open=True), trials
                n_test=Integer(10, 100_000), seed=Seed(keep_int=True))
 
 
+#: Half-width of the histogram of per-set risk changes, and the width of its middle bin: the same axes
+#: in every frame.
+CHANGE_RANGE, CHANGE_FLOOR = 0.3, 1e-3
+
+
 @validate_params(delta=Real(0.0, 16.0), n=Integer(1), **_COMMON)
 def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kappa: float = 1.0,
                            trials: int = 200, n_test: int = 4000, seed: int = 0):
@@ -81,21 +86,24 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
 
     All ``w_delta`` fit the transfer set equally well; ``delta = 0`` is gradient
     descent's ``w_hat``, and ``w_delta`` is turned ``arctan(delta)`` away from it
-    in a direction the data say nothing about.
+    in a direction the data say nothing about. The axes are the same for every
+    setting (risk in ``[0, 0.5]``, changes in ``[-0.3, 0.3]`` on a symmetric log scale, counts up to
+    ``trials``), so stepping a control shows the change itself.
 
     Parameters
     ----------
     delta : float in [0, 16]. Suggested static grid: 0, 0.25, 0.5, 1, 2, 4, 8.
-    n : int with 1 <= n < d. Suggested grid: 5, 20, 50, 90.
+    n : int with 1 <= n < d, default 20.
     d : int, default 100
-    kappa : float > 0, default 1.0 (the kappa-polynomial task of Section 5.1)
+    kappa : float > 0, default 1.0 (the kappa-polynomial task of Section 5.1).
+        Suggested grid: 0.5, 1, 2, 4 (from inputs crowding the boundary to a wide margin).
     trials, n_test : int
-        Transfer sets per ``n`` and held-out inputs for the risk.
+        Transfer sets and held-out inputs for the risk.
     seed : int >= 0 or numpy.random.Generator
 
     Returns
     -------
-    matplotlib Figure, 7.2 x 6.4 in, two panels stacked.
+    matplotlib Figure, 5.6 x 7.2 in (drawn for the column and a phone), two panels stacked.
     """
     if n > d - 1:
         raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
@@ -106,43 +114,49 @@ def draw_optimization_bias(delta: float = 1.0, n: int = 20, *, d: int = 100, kap
     se = risks.std(axis=1, ddof=1) / np.sqrt(trials)
     k = int(np.flatnonzero(curve == delta)[0])
     change = risks[k] - risks[0]
-    # The same axes for every delta at this n, so that stepping delta shows the change itself.
-    widest = max(float(np.max(np.abs(risks[-1] - risks[0]))), 1e-3)
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.2, 6.4), layout="constrained")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.6, 7.2), layout="constrained", height_ratios=(3, 2))
     color = ROLE_COLORS["delta"]
-    top.fill_between(curve, mean - _Z95 * se, mean + _Z95 * se, color=color, alpha=0.25, lw=0)
-    top.plot(curve, mean, "o-", ms=4, color=color, label=r"$w_\delta$, mean over transfer sets (95% band)")
+    top.fill_between(curve, np.maximum(mean - _Z95 * se, 0), mean + _Z95 * se, color=color, alpha=0.25, lw=0)
+    top.plot(curve, mean, "o-", ms=4, color=color, label=r"$w_\delta$: mean and 95% band")
     top.axhline(mean[0], color=ROLE_COLORS["distillation"], ls="--", lw=1.2, label=r"$\delta = 0$: gradient descent")
     top.plot([delta], [mean[k]], "o", ms=11, mfc="none", mew=2, color=ROLE_COLORS["bound"], label=f"δ = {delta:g}")
     top.set_xscale("symlog", linthresh=0.125, linscale=0.5)
     top.set_xticks([0, 0.25, 1, 4, 16], ["0", "0.25", "1", "4", "16"])
     top.set_xlim(0, 16)
-    top.set_ylim(0, float(np.max(mean + _Z95 * se)) * 1.1)
-    top.legend(loc="upper left", fontsize=9)
-    label_axes(top, r"$\delta$ (size of the push out of the data span)", "expected transfer risk",
-               rf"n = {n}, d = {d}: $w_\delta$ turned {np.degrees(np.arctan(delta)):.0f}° from $\hat w$")
+    top.set_ylim(0, 0.5)
+    top.legend(loc="upper left", fontsize=10)
+    label_axes(top, r"$\delta$ (push out of the data span)", "expected transfer risk",
+               rf"$\kappa = {kappa:g}$, n = {n}, d = {d}: turned {np.degrees(np.arctan(delta)):.0f}° from $\hat w$")
     worse, better = np.mean(change > 0), np.mean(change < 0)
-    edges = np.linspace(-widest, widest, 41)
-    bottom.hist(np.clip(change, -widest, widest), bins=edges, color=color, edgecolor="white")
+    # Bins even on a symmetric log scale: a change of 0.002 and one of 0.2 both show, in every frame.
+    outer = np.geomspace(CHANGE_FLOOR, CHANGE_RANGE, 9)
+    edges = np.concatenate([-outer[::-1], outer])
+    bottom.hist(np.clip(change, -CHANGE_RANGE, CHANGE_RANGE), bins=edges, color=color, edgecolor="white")
     bottom.axvline(0, color=ROLE_COLORS["teacher"], lw=1)
-    label_axes(bottom, r"risk($w_\delta$) $-$ risk($\hat w$) on the same transfer set", "transfer sets",
-               f"δ = {delta:g}: worse on {worse:.0%} of {trials} sets, better on {better:.0%}")
+    bottom.set_xscale("symlog", linthresh=CHANGE_FLOOR, linscale=0.6)
+    bottom.set_xlim(-CHANGE_RANGE, CHANGE_RANGE)
+    bottom.set_xticks([-0.1, -0.01, 0, 0.01, 0.1], ["−0.1", "−0.01", "0", "0.01", "0.1"])
+    bottom.set_ylim(0, trials)
+    label_axes(bottom, r"risk($w_\delta$) $-$ risk($\hat w$), same transfer set", "transfer sets",
+               f"worse on {worse:.0%} of {trials} sets, better on {better:.0%}")
     return fig
 
 
-@validate_params(delta=Real(0.0, 16.0), n=Integer(1), d=Integer(3, 2000), seed=Seed(keep_int=True))
-def optimization_bias_explorer(*, delta: float = 1.0, n: int = 20, d: int = 100, seed: int = 0):
-    """Sliders over ``delta`` and ``n``; redraws :func:`draw_optimization_bias`."""
+@validate_params(delta=Real(0.0, 16.0), kappa=Real(0.1, 10.0), n=Integer(1), d=Integer(3, 2000),
+                 seed=Seed(keep_int=True))
+def optimization_bias_explorer(*, delta: float = 1.0, kappa: float = 1.0, n: int = 20, d: int = 100, seed: int = 0):
+    """Sliders over ``delta`` and ``kappa`` (``n`` fixed); redraws :func:`draw_optimization_bias`."""
     import ipywidgets as widgets
 
     if n > d - 1:
         raise ValueError(f"n must be <= {d - 1} (d - 1 with d = {d}), got {n}")
     controls = {
         "delta": widgets.FloatSlider(value=delta, min=0, max=16, step=0.25, description="δ", continuous_update=False),
-        "n": widgets.IntSlider(value=n, min=1, max=d - 1, description="n", continuous_update=False),
+        "kappa": widgets.FloatLogSlider(value=kappa, base=10, min=-1, max=1, step=0.05, description="κ",
+                                        continuous_update=False),
     }
-    return explorer(lambda delta, n: draw_optimization_bias(delta, n, d=d, seed=seed), controls,
+    return explorer(lambda delta, kappa: draw_optimization_bias(delta, n, d=d, kappa=kappa, seed=seed), controls,
                     title="Optimization bias: every w_delta fits the data, but the risk grows with delta")
 
 
