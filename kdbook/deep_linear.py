@@ -23,19 +23,20 @@ Shapes: ``W_1`` is ``(h, d)``, the middle factors ``(h, h)``, ``W_N`` is
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from ._params import Array, ArrayList, Boolean, Integer, Real, Seed, validate_params
 from .losses import loss_gradient, normalized_cross_entropy, soft_labels
-from .students import Trajectory, distillation_solution
-from .students._dynamics import SOFT_LABELS
+from .students import distillation_solution
+from .students._dynamics import SOFT_LABELS, solve_flow
 
 __all__ = [
     "balanced_initialization", "end_to_end", "balance_gaps", "init_norm_bound", "InitialConditions",
-    "check_initial_conditions", "flip_sign", "flip_sign_if_needed", "preconditioner", "end_to_end_velocity",
+    "check_initial_conditions", "flip_sign", "flip_sign_if_needed", "InitialConditionWarning", "preconditioner",
+    "end_to_end_velocity",
     "end_to_end_flow", "balanced_orthogonal_norm", "balanced_limit_distance", "balanced_init_threshold",
 ]
 
@@ -205,7 +206,7 @@ class InitialConditions:
         return self.small and self.better_than_origin and self.balanced
 
 
-@validate_params(factors=FACTORS, X=Array("n", "d"), w_star=Array("d", nonzero=True), epsilon=POSITIVE,
+@validate_params(factors=FACTORS, X=Array("n", "d", nonzero=True), w_star=Array("d", nonzero=True), epsilon=POSITIVE,
                  rtol=Real(0.0))
 def check_initial_conditions(factors, X, w_star, epsilon: float, *, rtol: float = 1e-10) -> InitialConditions:
     """Report which of the conditions (11), (12), (13) of Theorem 2 hold for ``factors``.
@@ -258,6 +259,10 @@ def flip_sign(factors) -> list[np.ndarray]:
     return [f.copy() for f in factors[:-1]] + [-factors[-1]]
 
 
+class InitialConditionWarning(UserWarning):
+    """A deep start violates a condition of Theorem 2 that the function was asked to meet (eq. 12)."""
+
+
 @validate_params(factors=FACTORS, X=Array("n", "d"), w_star=Array("d", nonzero=True), strict=Boolean(),
                  return_flag=Boolean())
 def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag: bool = False):
@@ -283,7 +288,15 @@ def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag
     strict : bool
         If True, raise ``ValueError`` when neither sign satisfies (12).
     return_flag : bool
-        If True, also return whether the returned start satisfies (12).
+        If True, also return whether the returned start satisfies (12), and
+        do not warn: the caller checks the flag (``strict`` still raises).
+
+    Warns
+    -----
+    InitialConditionWarning
+        By default, when neither sign satisfies (12): the lower-loss start is
+        returned anyway, and the message gives ``L^1(w(0))``, ``L^1(-w(0))``
+        and ``L^1(0)``.
 
     Returns
     -------
@@ -294,14 +307,18 @@ def flip_sign_if_needed(factors, X, w_star, *, strict: bool = False, return_flag
     y = soft_labels(X, w_star)
     loss_plus = normalized_cross_entropy(w0, X, y)
     loss_minus = normalized_cross_entropy(-w0, X, y)
+    loss_origin = normalized_cross_entropy(np.zeros_like(w0), X, y)
     chosen = flip_sign(factors) if loss_minus < loss_plus else [f.copy() for f in factors]
-    satisfied = bool(min(loss_plus, loss_minus) < normalized_cross_entropy(np.zeros_like(w0), X, y))
-    if strict and not satisfied:
-        raise ValueError(
-            "factors: neither w(0) nor -w(0) satisfies (12), L^1(w(0)) < L^1(0) "
-            f"(||w(0)|| = {np.linalg.norm(w0):.3g}); use a smaller norm or a direction "
-            "with grad L^1(0)^T w(0) != 0"
+    satisfied = bool(min(loss_plus, loss_minus) < loss_origin)
+    if not satisfied and (strict or not return_flag):
+        message = (
+            f"factors: neither w(0) nor -w(0) satisfies (12), L^1(w(0)) < L^1(0): L^1(w(0)) = {loss_plus:.6g}, "
+            f"L^1(-w(0)) = {loss_minus:.6g}, L^1(0) = {loss_origin:.6g} (||w(0)|| = {np.linalg.norm(w0):.3g}); "
+            "use a smaller norm or a direction with grad L^1(0)^T w(0) != 0"
         )
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message + " (returning the lower-loss sign anyway)", InitialConditionWarning, stacklevel=2)
     return (chosen, satisfied) if return_flag else chosen
 
 
@@ -390,12 +407,7 @@ def end_to_end_flow(X, y, w0, depth: int, times, *, rtol: float = 1e-9, atol: fl
     def velocity(_t, w):
         return -preconditioner(w, depth) @ loss_gradient(w, X, y)
 
-    solution = solve_ivp(velocity, (0.0, float(times[-1])), w0, method="DOP853", t_eval=times, rtol=rtol, atol=atol)
-    if not solution.success:  # pragma: no cover - scipy reports its own reason
-        raise RuntimeError(f"end-to-end flow integration failed: {solution.message}")
-    weights = solution.y.T
-    losses = np.array([normalized_cross_entropy(v, X, y) for v in weights])
-    return Trajectory(times=solution.t, weights=weights, losses=losses)
+    return solve_flow(velocity, w0, times, X, y, name="end-to-end flow", method="DOP853", rtol=rtol, atol=atol)
 
 
 # Theorem 2 through an exact identity (the book's derivation, not the paper's).

@@ -61,7 +61,7 @@ def distillation_weights(X_batch, w_star) -> np.ndarray:
 
 @validate_params(
     w_star=Array("d", nonzero=True),
-    X_batch=Array("trials", "n", "d"),
+    X_batch=Array("trials", "n", "d", nonzero=True),
     steps=Integer(1),
     lr_scale=Real(0.0, 2.0, low_open=True, high_open=True),
 )
@@ -80,7 +80,8 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
 
     Parameters
     ----------
-    X_batch : array of shape (trials, n, d)
+    X_batch : array of shape (trials, n, d), not all zeros; a set whose
+        inputs are all zero has gradient 0 and its student stays at 0
     w_star : array of shape (d,)
     steps : int >= 1, default 300
         The book-wide hard-label budget (chapter 9 shows longer is worse at
@@ -97,7 +98,9 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
     trials, n, d = X_batch.shape
     targets = (X_batch @ w_star >= 0).astype(np.float64)  # (trials, n)
     largest = np.linalg.norm(X_batch, ord=2, axis=(1, 2)) ** 2  # lambda_max(X^T X)
-    step = (lr_scale * 4.0 * n / np.maximum(largest, np.finfo(float).tiny))[:, None]
+    # An all-zero set has gradient 0 everywhere: its student stays at 0 (step 0, not 0 * inf).
+    with np.errstate(divide="ignore"):
+        step = np.where(largest > 0, lr_scale * 4.0 * n / largest, 0.0)[:, None]
     if n < d:
         gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
         coefficients = np.zeros((trials, n))

@@ -47,7 +47,7 @@ import copy
 import numpy as np
 import pandas as pd
 
-from . import spans
+from . import _spans
 from ._params import Array, Instance, Integer, OptionList, Seed, validate_params
 from ._threads import single_threaded
 from .learners import hard_label_weights
@@ -93,7 +93,7 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
     the whole one, so one factorization per trial decides: well-conditioned
     trials are solved through the Cholesky blocks, the others (repeated or
     nearly repeated points, zero rows) through an SVD per prefix
-    (:mod:`kdbook.spans`), which gives the minimum-norm solution.
+    (``kdbook._spans``), which gives the minimum-norm solution.
 
     Parameters
     ----------
@@ -124,19 +124,19 @@ def projection_weights(X_batch, w_star, ns) -> np.ndarray:
             X_top = X_batch[:, :top, :]
             gram = X_top @ np.swapaxes(X_top, 1, 2)  # (trials, top, top)
             targets = X_top @ w_star  # (trials, top)
-            factor, well = spans.gram_cholesky(gram)
+            factor, well = _spans.gram_cholesky(gram)
         for index, n in enumerate(ns.tolist()):
             if n > n_max:  # no rows drawn past n_max: w_* by eq. (6), as for points in general position
                 out[index] = w_star
                 continue
             if n >= d:
-                out[index] = spans.project(X_batch[:, :n, :], vectors)
+                out[index] = _spans.project(X_batch[:, :n, :], vectors)
                 continue
             if np.any(well):
-                coefficients = spans.cholesky_solve(factor[well, :n, :n], targets[well, :n])
+                coefficients = _spans.cholesky_solve(factor[well, :n, :n], targets[well, :n])
                 out[index, well] = np.einsum("tnd,tn->td", X_batch[well, :n, :], coefficients)
             if not np.all(well):
-                out[index, ~well] = spans.svd_projections(X_batch[~well, :n, :], vectors[~well])
+                out[index, ~well] = _spans.svd_projections(X_batch[~well, :n, :], vectors[~well])
     return out
 
 

@@ -144,13 +144,22 @@ class Bound(float):
         return f"Bound({float(self)!r}, beta={self.beta!r})"
 
 
+def _real_numbers(raw) -> np.ndarray | None:
+    """``raw`` as float64 if it holds real numbers (not strings, objects or complex), else None."""
+    values = np.asarray(raw)
+    return values.astype(np.float64) if values.dtype.kind in "biuf" else None
+
+
 def _evaluate_p(p: Callable, theta: np.ndarray) -> np.ndarray:
     try:
-        values = np.asarray(p(theta), dtype=np.float64)
-        if values.shape != theta.shape:
-            raise ValueError
-    except (TypeError, ValueError):
-        values = np.array([float(p(float(t))) for t in theta])
+        values = _real_numbers(p(theta))
+    except (TypeError, ValueError):  # a scalar-only p: call it point by point
+        values = None
+    if values is None or values.shape != theta.shape:
+        scalars = [p(float(t)) for t in theta]
+        values = _real_numbers(scalars)
+        if values is None or values.shape != theta.shape:
+            raise TypeError(f"p must return a real number (a probability) for each theta, got {scalars[0]!r}")
     if not np.all(np.isfinite(values)) or np.any(values < -1e-12) or np.any(values > 1 + 1e-12):
         raise ValueError("p must return probabilities in [0, 1] on [0, pi/2]")
     return np.clip(values, 0.0, 1.0)

@@ -17,7 +17,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ from kdbook._params import (
     Seed,
     declared_params,
 )
+from kdbook._params_torch import Model, Tensor
 
 #: Axis lengths for the valid call; distinct, so a swapped axis is noticed.
 AXIS_SIZES = {"d": 3, "n": 5, "trials": 2, "m": 6, "k": 4, "classes": 2}
@@ -135,6 +136,8 @@ def _instance_example(types):
             return kind(student=make_mlp(AXIS_SIZES["d"], AXIS_SIZES["classes"], seed=0), history=pd.DataFrame())
         if kind.__module__ == "numbers":  # numbers.Real, numbers.Integral, ...
             return 1
+        if kind is Iterable:  # the members of an Ensemble
+            return [make_mlp(AXIS_SIZES["d"], AXIS_SIZES["classes"], seed=0)]
     raise AssertionError(f"add an example instance of {types} to tests/test_common_params.py")
 
 
@@ -148,10 +151,22 @@ def _midpoint(low, high):
     return 0.5
 
 
+def _shape(axes):
+    return tuple(AXIS_SIZES.get(a, 4) if isinstance(a, str) else (4 if a is None else a) for a in axes)
+
+
 def _valid(spec, rng):
+    if isinstance(spec, Tensor):
+        import torch
+
+        shape = (AXIS_SIZES["n"], AXIS_SIZES["d"]) if spec.axes is None else _shape(spec.axes)
+        return torch.from_numpy(rng.standard_normal(shape))
+    if isinstance(spec, Model):
+        from kdbook.fidelity import make_mlp
+
+        return make_mlp(AXIS_SIZES[spec.axis], AXIS_SIZES["classes"], hidden=(4,), seed=0)
     if isinstance(spec, Array):
-        axes = (AXIS_SIZES["n"],) if spec.axes is None else spec.axes
-        shape = tuple(AXIS_SIZES.get(a, 4) if isinstance(a, str) else (4 if a is None else a) for a in axes)
+        shape = _shape((AXIS_SIZES["n"],) if spec.axes is None else spec.axes)
         if spec.low is not None or spec.high is not None:
             low = spec.low if spec.low is not None else spec.high - 2
             high = spec.high if spec.high is not None else spec.low + 2
@@ -206,12 +221,7 @@ def _bad_arrays(spec, name, valid, specs):
     else:
         yield "a scalar", float(valid[0])
     for axis, label in enumerate(spec.axes):
-        shared = any(
-            isinstance(other, Array) and other.axes and label in other.axes
-            for other_name, other in specs.items()
-            if other_name != name
-        )
-        if isinstance(label, str) and shared:
+        if isinstance(label, str) and _shares_axis(label, name, specs):
             grown = np.concatenate([valid, np.take(valid, [0], axis=axis)], axis=axis)
             yield f"mismatched {label}", grown
     if spec.nonzero:
@@ -226,10 +236,49 @@ def _bad_arrays(spec, name, valid, specs):
         yield "fractions", valid + 0.5
 
 
+def _shares_axis(label, name, specs) -> bool:
+    """Whether another parameter's declaration has the axis ``label`` (so a mismatch can be noticed)."""
+    return any(
+        (isinstance(other, (Array, Tensor)) and other.axes and label in other.axes)
+        or (isinstance(other, Model) and other.axis == label)
+        for other_name, other in specs.items()
+        if other_name != name
+    )
+
+
+def _bad_tensors(spec, name, valid, specs):
+    """Torch inputs: not a tensor, a dtype that is not floating point, a bad shape, nan and inf."""
+    import torch
+
+    yield "a numpy array, not a tensor", valid.numpy()
+    yield "integers", valid.round().to(torch.int64)
+    yield "booleans", valid > 0
+    yield "complex", valid.to(torch.complex128)
+    first = torch.arange(valid.numel()).reshape(valid.shape) == 0
+    yield "nan", torch.where(first, torch.tensor(float("nan"), dtype=valid.dtype), valid)
+    yield "inf", torch.where(first, torch.tensor(float("inf"), dtype=valid.dtype), valid)
+    yield "empty", valid[:0]
+    if spec.axes is None:
+        return
+    yield "one more axis", valid[..., None]
+    yield "one axis fewer", valid[0]
+    for axis, label in enumerate(spec.axes):
+        if isinstance(label, str) and _shares_axis(label, name, specs):
+            yield f"mismatched {label}", torch.cat([valid, valid.narrow(axis, 0, 1)], dim=axis)
+
+
 def _bad_values(spec, name, valid, specs):
     if not spec.optional and not isinstance(spec, Anything):
         yield "None", None
-    if isinstance(spec, Array):
+    if isinstance(spec, Tensor):
+        yield from _bad_tensors(spec, name, valid, specs)
+    elif isinstance(spec, Model):
+        from kdbook.fidelity import make_mlp
+
+        yield "a number", 3
+        if _shares_axis(spec.axis, name, specs):
+            yield f"a model of another {spec.axis}", make_mlp(AXIS_SIZES[spec.axis] + 1, AXIS_SIZES["classes"], seed=0)
+    elif isinstance(spec, Array):
         yield from _bad_arrays(spec, name, valid, specs)
     elif isinstance(spec, (Integer, Real)):
         yield "a string", "1"
@@ -287,18 +336,32 @@ def _cases():
 
 @pytest.mark.parametrize("func, valid, name, bad", _cases())
 def test_bad_input_raises_an_error_naming_the_parameter(func, valid, name, bad):
-    arguments = dict(valid, **{name: bad})
+    failure = _spoil_failure(func, valid, name, bad)
+    assert failure is None, failure
+
+
+def _call(func, arguments):
+    arguments = dict(arguments)
     positional = [
         p.name
         for p in inspect.signature(func).parameters.values()
         if p.kind is inspect.Parameter.POSITIONAL_ONLY
     ]
     args = [arguments.pop(p) for p in positional]
-    with pytest.raises((ValueError, TypeError)) as caught:
-        func(*args, **arguments)
-    assert re.search(rf"\b{re.escape(name)}\b", str(caught.value)), (
-        f"the error does not name {name!r}: {caught.value}"
-    )
+    return func(*args, **arguments)
+
+
+def _spoil_failure(func, valid, name, bad) -> str | None:
+    """Why ``func`` with ``name`` spoiled is not refused by a ValueError/TypeError naming ``name`` (None if it is)."""
+    try:
+        _call(func, dict(valid, **{name: bad}))
+    except (ValueError, TypeError) as error:
+        if re.search(rf"\b{re.escape(name)}\b", str(error)):
+            return None
+        return f"the error does not name {name!r}: {error}"
+    except Exception as error:  # noqa: BLE001 - a crash instead of a named refusal is the finding
+        return f"{type(error).__name__} instead of a named refusal: {error}"
+    return f"{name} spoiled was accepted"
 
 
 def test_the_valid_call_passes_validation():
@@ -310,3 +373,76 @@ def test_the_valid_call_passes_validation():
         for name, spec in specs.items():
             spec(_valid(spec, rng), name, dims)
 
+
+
+# --- Public classes: their declared methods (__init__, forward) face the same battery. ---
+
+def _example_ensemble():
+    from kdbook.fidelity import Ensemble
+
+    return Ensemble(_instance_example((Iterable,)))
+
+
+#: An example instance of each public class with declared methods (besides __init__).
+CLASS_EXAMPLES = {"MLP": lambda: _instance_example((Iterable,))[0], "Ensemble": _example_ensemble}
+
+
+def _declared_methods():
+    found = []
+    for label, cls in PUBLIC:
+        if not inspect.isclass(cls):
+            continue
+        for attribute, member in vars(cls).items():
+            if declared_params(member) is not None:
+                found.append((f"{label}.{attribute}", cls, attribute))
+    return found
+
+
+METHODS = _declared_methods()
+
+
+def test_the_method_walk_finds_the_torch_models():
+    assert {"kdbook.fidelity._models.MLP.forward", "kdbook.fidelity._models.Ensemble.forward",
+            "kdbook.fidelity._models.Ensemble.__init__"} <= {label for label, _, _ in METHODS}
+
+
+def _method_cases():
+    import torch
+
+    cases = []
+    for label, cls, attribute in METHODS:
+        specs = {k: v for k, v in declared_params(getattr(cls, attribute)).items() if k != "self"}
+        if attribute == "__init__":
+            target = cls
+        else:
+            assert cls.__name__ in CLASS_EXAMPLES, f"add an example {cls.__name__} to CLASS_EXAMPLES"
+            target = getattr(CLASS_EXAMPLES[cls.__name__](), attribute)
+        rng = np.random.default_rng(0)
+        valid = {name: _valid(spec, rng) for name, spec in specs.items()}
+        for name, spec in specs.items():
+            bad_values = list(_bad_values(spec, name, valid[name], specs))
+            if attribute == "forward":  # inputs of the model's d: one feature too many, or a 0-d tensor
+                bad_values += [("one feature too many", torch.zeros(AXIS_SIZES["n"], AXIS_SIZES["d"] + 1)),
+                               ("a 0-d tensor", torch.tensor(1.0))]
+            for what, bad in bad_values:
+                cases.append(pytest.param(target, valid, name, bad, id=f"{label}-{name}-{what}"))
+    return cases
+
+
+@pytest.mark.parametrize("func, valid, name, bad", _method_cases())
+def test_bad_input_to_a_method_raises_an_error_naming_the_parameter(func, valid, name, bad):
+    test_bad_input_raises_an_error_naming_the_parameter(func, valid, name, bad)
+
+
+def test_float32_tensors_are_cast_to_float64_not_refused():
+    """The dtype half of the torch battery: float32 is accepted (cast), the other dtypes refused above."""
+    import torch
+
+    checked = 0
+    for _label, func in FUNCTIONS + [(label, getattr(cls, a)) for label, cls, a in METHODS]:
+        for name, spec in (declared_params(func) or {}).items():
+            if isinstance(spec, Tensor):
+                valid = _valid(spec, np.random.default_rng(0))
+                assert spec(valid.float(), name, {}).dtype == torch.float64
+                checked += 1
+    assert checked >= 4

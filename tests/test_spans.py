@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kdbook import learners, montecarlo, students
-from kdbook.spans import GRAM_CONDITION_LIMIT
+from kdbook._spans import GRAM_CONDITION_LIMIT
 
 
 def _sets(d: int, n: int, rng) -> dict:

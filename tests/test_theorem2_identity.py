@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from kdbook.deep_linear import (
+    InitialConditionWarning,
     balanced_init_threshold,
     balanced_initialization,
     balanced_limit_distance,
@@ -37,8 +38,9 @@ def test_flip_reports_when_neither_sign_satisfies_12():
     assert normalized_cross_entropy(end_to_end(chosen), X, y) >= origin
     with pytest.raises(ValueError, match=r"neither w\(0\) nor -w\(0\)"):
         flip_sign_if_needed(factors, X, w_star, strict=True)
-    # The default keeps the old return type (a list of factors).
-    assert isinstance(flip_sign_if_needed(factors, X, w_star), list)
+    # The default keeps the old return type (a list of factors), and warns.
+    with pytest.warns(InitialConditionWarning):
+        assert isinstance(flip_sign_if_needed(factors, X, w_star), list)
 
 
 def test_flip_works_when_the_first_order_term_beats_the_curvature():

@@ -113,6 +113,10 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
 
     if not controls:
         raise ValueError("controls must name at least one widget")
+    for name, control in controls.items():
+        if not (isinstance(control, Widget) and hasattr(control, "value")):
+            kind = type(control).__name__
+            raise TypeError(f"controls[{name!r}] must be an ipywidgets control with a value, got {kind}")
     output = widgets.Output()
     status = widgets.HTML(value="")
     state = {"scheduled": False}

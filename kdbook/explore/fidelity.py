@@ -22,7 +22,6 @@ from matplotlib.ticker import NullFormatter
 
 from .._params import (
     Array,
-    Function,
     Instance,
     Integer,
     OptionList,
@@ -32,6 +31,7 @@ from .._params import (
     validate_forwarded,
     validate_params,
 )
+from .._params_torch import Model
 from ..fidelity import AUGMENTATIONS, DistillationRun, distill
 from ..plots import PALETTE, ROLE_COLORS, label_axes
 from .core import explorer
@@ -231,7 +231,7 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
 
 
 @validate_params(
-    teacher=Function(), X_distill=Array("n", "d"), X_test=Array("m", "d"),
+    teacher=Model("d"), X_distill=Array("n", "d"), X_test=Array("m", "d"),
     y_test=Array("m", integer=True, low=0, optional=True), temperatures=Array(None, low=0.0, low_open=True),
     augmentations=OptionList(*AUGMENTATIONS), temperature=Real(0.0, low_open=True),
     augmentation=Options(*AUGMENTATIONS), steps=Integer(1), record_every=Integer(1), seed=Seed(keep_int=True),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._params import Array, Function, Real, Seed, validate_forwarded, validate_params
+from .._params import Array, Real, Seed, validate_forwarded, validate_params
+from .._params_torch import Model
 from ._checks import _check_sizes_fit
 from ._distill import distill
 from ._linear import linear_distillation_solution, train_linear_student
@@ -15,8 +16,17 @@ from ._metrics import predictive_kl, top1_agreement
 _SIZES = Array(None, integer=True, low=1, increasing=True)
 
 
+def _relative_error(trained: np.ndarray, closed: np.ndarray) -> float:
+    """``||W - W_hat|| / ||W_hat||``; if the rows span nothing (``W_hat = 0``): 0 when ``W = 0`` too, else inf."""
+    gap, scale = float(np.linalg.norm(trained - closed)), float(np.linalg.norm(closed))
+    if scale > 0:
+        return gap / scale
+    return 0.0 if gap == 0 else float("inf")
+
+
 @validate_params(
-    X_distill=Array("N", "d"), W_star=Array("classes", "d", nonzero=True), X_test=Array("m", "d"), sizes=_SIZES,
+    X_distill=Array("N", "d", nonzero=True), W_star=Array("classes", "d", nonzero=True), X_test=Array("m", "d"),
+    sizes=_SIZES,
     temperature=Real(0.0, low_open=True), seed=Seed(),
 )
 def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: float = 4.0, seed=0) -> pd.DataFrame:
@@ -63,13 +73,13 @@ def linear_fidelity_by_size(X_distill, W_star, X_test, sizes, *, temperature: fl
             "agreement_trained": top1_agreement(teacher_test, X_test @ trained.T),
             "kl_closed_form": predictive_kl(teacher_test, X_test @ closed.T),
             "kl_trained": predictive_kl(teacher_test, X_test @ trained.T),
-            "relative_error": float(np.linalg.norm(trained - closed) / np.linalg.norm(closed)),
+            "relative_error": _relative_error(trained, closed),
         })
     return pd.DataFrame(rows)
 
 
 @validate_params(
-    teacher=Function(), X_distill=Array("N", "d"), X_test=Array("m", "d"), sizes=_SIZES,
+    teacher=Model("d"), X_distill=Array("N", "d"), X_test=Array("m", "d"), sizes=_SIZES,
     y_distill=Array("N", integer=True, low=0, optional=True), seed=Seed(),
 )
 def mlp_fidelity_by_size(teacher, X_distill, X_test, sizes, *, y_distill=None, seed=0, **kwargs) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._params import Array, Function, Instance, Integer, Options, Real, Seed, validate_forwarded, validate_params
+from .._params import Array, Instance, Integer, Options, Real, Seed, validate_forwarded, validate_params
+from .._params_torch import Model, Tensor
 from .._threads import single_threaded
 from ._checks import _check_hidden
 from ._metrics import predictive_kl, top1_agreement
@@ -19,7 +20,7 @@ from ._models import (
     _tensor,
     interpolate_weights,
     make_mlp,
-    predict_logits,
+    model_logits,
 )
 
 OPTIMIZERS = ("adam", "sgd")
@@ -82,19 +83,16 @@ class DistillationRun:
 
 
 @validate_params(
-    student_logits=Instance(torch.Tensor), teacher_logits=Instance(torch.Tensor), temperature=Real(0.0, low_open=True)
+    student_logits=Tensor("n", "classes"), teacher_logits=Tensor("n", "classes"), temperature=Real(0.0, low_open=True)
 )
 def distillation_loss_torch(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperature: float):
     """:func:`distillation_loss` on torch tensors of shape ``(n, K)``, differentiable in ``student_logits``.
 
     Used by :func:`distill`; ``teacher_logits`` should carry no gradient
-    (compute them under ``torch.no_grad()`` or ``.detach()`` them).
+    (compute them under ``torch.no_grad()`` or ``.detach()`` them). Both are
+    cast to float64; NaN or inf is refused naming the tensor, as
+    :func:`distillation_loss` refuses it.
     """
-    if student_logits.ndim != 2 or student_logits.shape != teacher_logits.shape:
-        raise ValueError(
-            "student_logits and teacher_logits must have the same shape (n, K), "
-            f"got {tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}"
-        )
     targets = torch.softmax(teacher_logits / temperature, dim=1)
     log_q = torch.log_softmax(student_logits / temperature, dim=1)
     return temperature**2 * torch.mean(-torch.sum(targets * log_q, dim=1))
@@ -111,7 +109,7 @@ def _student_architecture(teacher, hidden, n_features: int, n_classes: int) -> t
 
 
 @validate_params(
-    teacher=Function(), X_distill=Array("n", "d"), X_test=Array("m", "d"),
+    teacher=Model("d"), X_distill=Array("n", "d"), X_test=Array("m", "d"),
     y_distill=Array("n", integer=True, low=0, optional=True), y_test=Array("m", integer=True, low=0, optional=True),
     temperature=Real(0.0, low_open=True), steps=Integer(1), optimizer=Options(*OPTIMIZERS),
     lr=Real(0.0, low_open=True, optional=True), augmentation=Options(*AUGMENTATIONS), noise_std=Real(0.0),
@@ -172,8 +170,8 @@ def distill(
         "lr": {"adam": 0.003, "sgd": 0.05}[optimizer] if lr is None else lr, "augmentation": augmentation,
         "noise_std": noise_std, "mixup_alpha": mixup_alpha, "init_alpha": init_alpha,
     }
-    teacher_distill = predict_logits(teacher, X_distill)
-    teacher_test = predict_logits(teacher, X_test)
+    teacher_distill = model_logits(teacher, X_distill, "teacher", "X_distill")
+    teacher_test = model_logits(teacher, X_test, "teacher", "X_test")
     if teacher_distill.shape[1] < 2:
         raise ValueError("teacher must return logits for K >= 2 classes")
     n_features, n_classes = X_distill.shape[1], teacher_distill.shape[1]

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 from sklearn.linear_model import LogisticRegression
 
 from .._params import Array, Integer, Real, validate_params
-from ..students import distillation_solution
+from ..students import ConvergenceWarning, distillation_solution
 from ._checks import _check_classes
+
+#: :func:`train_linear_student` warns when it stops farther than this (relative) from its limit.
+LINEAR_GAP_TOLERANCE = 1e-3
+#: Teacher logits whose centered values are this close (relative) to ``X W^T`` for some ``W`` are realizable.
+_REALIZABLE = 1e-8
 
 
 @validate_params(X=Array("n", "d"), y=Array("n", integer=True, low=0), C=Real(0.0, low_open=True))
@@ -94,6 +101,17 @@ def train_linear_student(
     Returns
     -------
     ndarray of shape (K, d)
+
+    Warns
+    -----
+    kdbook.students.ConvergenceWarning
+        When the student stops more than ``LINEAR_GAP_TOLERANCE`` from its
+        limit, with the gap reached: ``||W - W_hat|| / ||W_hat||`` when the
+        teacher's logits are ``X W_*^T`` up to a shift per row (``W_hat`` as
+        in :func:`linear_distillation_solution`), else the gradient norm
+        relative to its value at ``W = 0``. A very confident teacher (logits
+        in the hundreds) saturates the soft labels, and the student then
+        agrees with it on every prediction long before it reaches ``W_hat``.
     """
     _check_classes(teacher_logits, "teacher_logits")
     n, d = X.shape
@@ -120,4 +138,30 @@ def train_linear_student(
         loss, np.zeros(K * d), jac=gradient, hessp=hessian_vector, method="Newton-CG",
         options={"xtol": tol, "maxiter": max_iter},
     )
-    return result.x.reshape(K, d).copy()
+    W = result.x.reshape(K, d).copy()
+    gap, measure = _linear_gap(X, teacher_logits, W, gradient)
+    if gap > LINEAR_GAP_TOLERANCE:
+        largest = float(np.abs(teacher_logits - teacher_logits.mean(axis=1, keepdims=True)).max() / temperature)
+        warnings.warn(
+            f"train_linear_student stopped at a gap of {gap:.3g} ({measure}) after {result.nit} Newton iterations, "
+            f"above {LINEAR_GAP_TOLERANCE:g}; the teacher's centered logits / temperature reach {largest:.3g} "
+            "(a confident teacher saturates the soft labels and flattens the loss): raise temperature or "
+            "max_iter, or use linear_distillation_solution",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return W
+
+
+def _linear_gap(X: np.ndarray, teacher_logits: np.ndarray, W: np.ndarray, gradient) -> tuple[float, str]:
+    """How far ``W`` is from the limit of :func:`train_linear_student`, and what that number measures."""
+    centered = teacher_logits - teacher_logits.mean(axis=1, keepdims=True)
+    limit = np.linalg.lstsq(X, centered, rcond=None)[0].T  # min-norm W with X W^T = centered: C W_* P_X
+    residual = np.linalg.norm(X @ limit.T - centered)
+    scale = np.linalg.norm(limit)
+    if scale > 0 and residual <= _REALIZABLE * max(np.linalg.norm(centered), 1.0):
+        return float(np.linalg.norm(W - limit) / scale), "relative distance to linear_distillation_solution"
+    start = np.linalg.norm(gradient(np.zeros(W.size)))
+    if start == 0:  # the teacher is uniform on X: W = 0 is the limit
+        return (float("inf") if np.any(W) else 0.0), "W should have stayed at its limit 0"
+    return float(np.linalg.norm(gradient(W.ravel())) / start), "gradient norm relative to W = 0"

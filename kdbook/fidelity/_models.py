@@ -6,10 +6,13 @@ local ``torch.Generator``: the global torch state is never touched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import torch
 
-from .._params import Array, Function, Instance, Integer, Real, Seed, validate_forwarded, validate_params
+from .._params import Anything, Array, Instance, Integer, Real, Seed, validate_forwarded, validate_params
+from .._params_torch import Model, Tensor, input_features
 from .._threads import single_threaded
 from .._validation import as_int
 from ._checks import _check_hidden
@@ -57,13 +60,21 @@ class MLP(torch.nn.Module):
                     layers.append(torch.nn.ReLU())
         self.net = torch.nn.Sequential(*layers)
 
+    @validate_params(self=Anything(), x=Tensor(...))
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of shape ``(..., K)`` for inputs ``x`` of shape ``(..., d)`` (cast to float64)."""
+        _check_features(x, self.n_features)
         return self.net(x)
 
     @property
     def architecture(self) -> tuple:
         """``(d, *hidden, K)``."""
         return (self.n_features, *self.hidden, self.n_classes)
+
+
+def _check_features(x: torch.Tensor, features: int | None) -> None:
+    if features is not None and (x.ndim == 0 or x.shape[-1] != features):
+        raise ValueError(f"x must have {features} features along its last axis, got shape {tuple(x.shape)}")
 
 
 class Ensemble(torch.nn.Module):
@@ -73,6 +84,7 @@ class Ensemble(torch.nn.Module):
     ensemble teacher of Stanton et al. (2021).
     """
 
+    @validate_params(self=Anything(), members=Instance(Iterable))
     def __init__(self, members):
         super().__init__()
         members = list(members)
@@ -81,9 +93,21 @@ class Ensemble(torch.nn.Module):
         for member in members:
             if not isinstance(member, torch.nn.Module):
                 raise TypeError(f"members must be torch modules, got {type(member).__name__}")
+        sizes = {input_features(member) for member in members} - {None}
+        if len(sizes) > 1:
+            raise ValueError(f"members must all take the same number of input features, got {sorted(sizes)}")
         self.members = torch.nn.ModuleList(members)
 
+    @property
+    def n_features(self) -> int | None:
+        """The members' input size ``d`` when they state it (kdbook MLPs), else None."""
+        sizes = {input_features(member) for member in self.members}
+        return sizes.pop() if len(sizes) == 1 else None
+
+    @validate_params(self=Anything(), x=Tensor(...))
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Log of the averaged member probabilities, shape ``(..., K)``, for ``x`` of shape ``(..., d)``."""
+        _check_features(x, self.n_features)
         log_probs = torch.stack([torch.log_softmax(member(x), dim=1) for member in self.members])
         return torch.logsumexp(log_probs, dim=0) - np.log(len(self.members))
 
@@ -184,16 +208,27 @@ def train_ensemble(X, y, *, members: int = 3, seed=0, **kwargs) -> Ensemble:
     return Ensemble([train_classifier(X, y, seed=int(s), **kwargs) for s in seeds]).eval()
 
 
-@validate_params(model=Function(), X=Array("n", "d"))
+@validate_params(model=Model("d"), X=Array("n", "d"))
 def predict_logits(model, X) -> np.ndarray:
     """The model's logits on ``X`` (shape ``(n, d)``) as a float64 array of shape ``(n, K)``.
 
     ``model`` is any callable mapping a float64 tensor of inputs to logits or
-    log-probabilities (an :class:`MLP`, an :class:`Ensemble`, ...).
+    log-probabilities (an :class:`MLP`, an :class:`Ensemble`, ...); one that
+    states its input size (``n_features``) must match ``X``.
     """
-    with torch.no_grad():
-        out = model(_tensor(X))
+    return model_logits(model, X, "model", "X")
+
+
+def model_logits(model, X: np.ndarray, model_name: str, X_name: str) -> np.ndarray:
+    """:func:`predict_logits` with the caller's names in its errors (``teacher`` and ``X_distill``, say)."""
+    try:
+        with torch.no_grad():
+            out = model(_tensor(X))
+    except RuntimeError as error:  # torch's shape error from a model that does not state its input size
+        raise ValueError(f"{model_name} cannot be applied to {X_name} of shape {X.shape}: {error}") from error
     out = out.detach().numpy().astype(np.float64) if isinstance(out, torch.Tensor) else np.asarray(out, np.float64)
     if out.ndim != 2 or out.shape[0] != X.shape[0]:
-        raise ValueError(f"model must return logits of shape (n, K) = ({X.shape[0]}, K), got shape {out.shape}")
+        raise ValueError(
+            f"{model_name} must return logits of shape (n, K) = ({X.shape[0]}, K) on {X_name}, got shape {out.shape}"
+        )
     return out

@@ -14,6 +14,8 @@
 * :func:`restricted_hessian_eigenvalue`, :func:`strong_convexity_bound` and
   :func:`sublevel_points` make the restricted strong convexity of eq. (9)
   (the heart of the proof of Theorem 1) measurable.
+* :func:`softmax_distillation_solution` is the multi-class Theorem 1 (the
+  book's own): the class-centred teacher projected onto the span of the data.
 
 Samples are rows: ``X`` has shape ``(n, d)``; the paper's ``X`` is ``X.T``.
 
@@ -30,6 +32,7 @@ from ._closed_form import (
 )
 from ._convexity import restricted_hessian_eigenvalue, strong_convexity_bound, sublevel_points
 from ._dynamics import Trajectory, gradient_descent, gradient_flow
+from ._softmax import softmax_distillation_solution
 from ._training import (
     AUTO_LBFGSB_ITERATIONS,  # noqa: F401 (a setting, importable as before)
     AUTO_NEWTON_STEPS,  # noqa: F401 (a setting, importable as before)
@@ -64,4 +67,5 @@ __all__ = [
     "restricted_hessian_eigenvalue",
     "strong_convexity_bound",
     "sublevel_points",
+    "softmax_distillation_solution",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import spans
+from .. import _spans
 from .._params import Array, validate_params
 
 
@@ -18,7 +18,7 @@ def distillation_solution(X, w_star) -> np.ndarray:
     the orthogonal projection of ``w_*`` onto the span of the data. For a
     rank-deficient ``X`` (repeated points, zero rows) it is the minimum-norm
     solution ``pinv(X) X w_*``, which is where gradient descent from 0 goes
-    (see :mod:`kdbook.spans`).
+    (see ``kdbook._spans``).
 
     Parameters
     ----------
@@ -31,11 +31,11 @@ def distillation_solution(X, w_star) -> np.ndarray:
     -------
     ndarray of shape (d,)
     """
-    return spans.project_one(X, w_star)
+    return _spans.project_one(X, w_star)
 
 
 #: Gram matrices with a larger condition number are projected through the SVD instead.
-GRAM_CONDITION_LIMIT = spans.GRAM_CONDITION_LIMIT
+GRAM_CONDITION_LIMIT = _spans.GRAM_CONDITION_LIMIT
 
 
 @validate_params(X_batch=Array("trials", "n", "d"), vectors=Array(...))
@@ -63,7 +63,7 @@ def project_onto_spans(X_batch, vectors) -> np.ndarray:
     trials, n, d = X_batch.shape
     if vectors.shape not in ((d,), (trials, d)):
         raise ValueError(f"vectors must have shape ({d},) or ({trials}, {d}), got {vectors.shape}")
-    return spans.project(X_batch, np.broadcast_to(vectors, (trials, d)))
+    return _spans.project(X_batch, np.broadcast_to(vectors, (trials, d)))
 
 
 @validate_params(X_batch=Array("trials", "n", "d"), w_star=Array("d", nonzero=True))
@@ -82,7 +82,7 @@ def distillation_solutions(X_batch, w_star) -> np.ndarray:
     set; exactly ``w_*`` for a set whose rows span ``R^d``. Rank-deficient
     sets (repeated points, zero rows) get the minimum-norm solution.
     """
-    return spans.project(X_batch, np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])))
+    return _spans.project(X_batch, np.broadcast_to(w_star, (X_batch.shape[0], w_star.shape[0])))
 
 
 @validate_params(X=Array("n", "d"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import spans
+from .. import _spans
 from .._params import Array, Integer, Seed, validate_params
 from ..losses import normalized_cross_entropy, sigmoid
 from ._closed_form import distillation_solution
+from ._training import DATA
 
 
-@validate_params(w=Array(...), X=Array("n", "d"))
+@validate_params(w=Array(...), X=DATA)
 def restricted_hessian_eigenvalue(w, X):
     """Smallest eigenvalue of the Hessian of ``L^1`` at ``w`` restricted to span(X).
 
@@ -33,7 +34,7 @@ def restricted_hessian_eigenvalue(w, X):
         raise ValueError(f"w must have shape (d,) or (k, d) with d = {X.shape[1]} as in X, got shape {w.shape}")
     single = w.ndim == 1
     points = np.atleast_2d(w)
-    reduced = X @ spans.basis(X)
+    reduced = X @ _spans.basis(X)
     values = np.empty(points.shape[0])
     for k, point in enumerate(points):
         logits = X @ point
@@ -42,7 +43,20 @@ def restricted_hessian_eigenvalue(w, X):
     return float(values[0]) if single else values
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True))
+#: Past this distance from the teacher's logit, ``sigma'`` is 0 in float64 (it underflows near 745).
+_LARGEST_REACH = 2.0**12
+
+
+def _no_certificate(teacher_logits: np.ndarray, y: np.ndarray) -> ValueError:
+    closest = float(min(y.min(), 1.0 - y.max()))
+    return ValueError(
+        f"w_star saturates the soft labels sigma(X w_star): the largest |X w_star| is "
+        f"{np.abs(teacher_logits).max():.3g} and a label lies within {closest:.3g} of 0 or 1, so the sublevel set "
+        "reaches logits where sigma' underflows and no float64 certificate mu > 0 exists; scale w_star (or X) down"
+    )
+
+
+@validate_params(X=DATA, w_star=Array("d", nonzero=True))
 def strong_convexity_bound(X, w_star) -> float:
     """A certified ``mu > 0`` for eq. (9) on the sublevel set ``{w : L^1(w) <= L^1(0)}``.
 
@@ -60,8 +74,12 @@ def strong_convexity_bound(X, w_star) -> float:
 
     Parameters
     ----------
-    X : array of shape (n, d)
+    X : array of shape (n, d), not all zeros
     w_star : array of shape (d,), the teacher (non-zero)
+
+    Raises ``ValueError`` naming ``w_star`` when the teacher is so confident
+    (labels within about ``1e-10`` of 0 or 1) that ``mu`` is below the
+    smallest float64: then no certificate can be computed.
     """
     from scipy.optimize import brentq
 
@@ -83,15 +101,19 @@ def strong_convexity_bound(X, w_star) -> float:
             reach = 1.0
             while excess(a + sign * reach) < 0:
                 reach *= 2.0
+                if reach > _LARGEST_REACH:  # a label of exactly 0 or 1: the interval has no end
+                    raise _no_certificate(teacher_logits, y)
             ends.append(brentq(excess, a, a + sign * reach, xtol=1e-12) if excess(a) < 0 else a)
         curvature = [float(sigmoid(z) * sigmoid(-z)) for z in ends]
         lowest = min(lowest, min(curvature))
+    if lowest == 0.0:  # sigma' underflows at the ends: the true mu is below the smallest float64
+        raise _no_certificate(teacher_logits, y)
     singular = np.linalg.svd(X, compute_uv=False)
     positive = singular[singular > singular[0] * max(X.shape) * np.finfo(np.float64).eps]
     return float(lowest * positive[-1] ** 2 / n)
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), count=Integer(1), seed=Seed())
+@validate_params(X=DATA, w_star=Array("d", nonzero=True), count=Integer(1), seed=Seed())
 def sublevel_points(X, w_star, count: int, *, seed=0) -> np.ndarray:
     """Random points of the sublevel set ``{w in w_hat + span(X) : L^1(w) <= L^1(0)}``.
 
@@ -120,7 +142,7 @@ def sublevel_points(X, w_star, count: int, *, seed=0) -> np.ndarray:
     y = soft_labels(X, w_star)
     w_hat = distillation_solution(X, w_star)
     level = normalized_cross_entropy(np.zeros_like(w_star), X, y)
-    basis = spans.basis(X)
+    basis = _spans.basis(X)
     points = np.empty((count, w_star.shape[0]))
     for k in range(count):
         v = basis @ rng.standard_normal(basis.shape[1])

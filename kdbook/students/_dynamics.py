@@ -94,7 +94,7 @@ def gradient_flow(X, y, times, *, w0=None, rtol: float = 1e-10, atol: float = 1e
     X : array of shape (n, d)
     y : array of shape (n,), soft labels in ``[0, 1]``
     times : increasing array of non-negative times, shape (k,)
-        Where to report the solution; the flow starts at time 0.
+        Where to report the solution; the flow starts at time 0 (``[0.0]`` returns the start).
     w0 : array of shape (d,), optional (default 0)
     rtol, atol : float
         Tolerances of the integrator.
@@ -110,12 +110,23 @@ def gradient_flow(X, y, times, *, w0=None, rtol: float = 1e-10, atol: float = 1e
         return -(X.T * (sigmoid(logits) * sigmoid(-logits))) @ X / n
 
     with single_threaded():
-        solution = solve_ivp(
-            velocity, (0.0, float(times[-1])), w, method="Radau", t_eval=times,
-            jac=jacobian, rtol=rtol, atol=atol,
-        )
-    if not solution.success:  # pragma: no cover - scipy reports its own reason
-        raise RuntimeError(f"gradient flow integration failed: {solution.message}")
-    weights = solution.y.T
+        return solve_flow(velocity, w, times, X, y, name="gradient flow", method="Radau", jac=jacobian,
+                          rtol=rtol, atol=atol)
+
+
+def solve_flow(velocity, w0: np.ndarray, times: np.ndarray, X, y, *, name: str, **solver) -> Trajectory:
+    """Integrate ``dw/dt = velocity(t, w)`` from ``w0`` at time 0 and report ``w`` and ``L^1`` at ``times``.
+
+    ``times = [0.0]`` returns the start itself: scipy's ``solve_ivp`` cannot
+    integrate over an empty interval (it hands back a list, not an array).
+    """
+    if times[-1] == 0.0:  # times is increasing and >= 0, so it is exactly [0.0]
+        weights = w0[None, :].copy()
+        times_done = np.asarray(times, dtype=np.float64).copy()
+    else:
+        solution = solve_ivp(velocity, (0.0, float(times[-1])), w0, t_eval=times, **solver)
+        if not solution.success:  # pragma: no cover - scipy reports its own reason
+            raise RuntimeError(f"{name} integration failed: {solution.message}")
+        weights, times_done = solution.y.T, solution.t
     losses = np.array([normalized_cross_entropy(v, X, y) for v in weights])
-    return Trajectory(times=solution.t, weights=weights, losses=losses)
+    return Trajectory(times=times_done, weights=weights, losses=losses)

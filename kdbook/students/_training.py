@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import spans
+from .. import _spans
 from .._params import Array, Function, Integer, Options, Real, Seed, validate_params
 from .._threads import single_threaded
 from ._closed_form import distillation_solution
@@ -45,6 +45,8 @@ AUTO_LBFGSB_ITERATIONS = 1000
 #: Problems with at most this many entries in ``X`` train on one thread (torch and BLAS):
 #: splitting their small products costs more than it saves, and a loaded machine costs 1.5-20x.
 SINGLE_THREAD_MAX_ENTRIES = 4_000_000
+#: A transfer set: ``(n, d)``, not all zeros (an all-zero set has no step size and nothing to learn from).
+DATA = Array("n", "d", nonzero=True)
 
 
 class ConvergenceWarning(UserWarning):
@@ -119,7 +121,7 @@ def smoothness_constant(X) -> float:
     return float(np.linalg.norm(X, 2) ** 2 / (4.0 * X.shape[0]))
 
 
-@validate_params(X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1))
+@validate_params(X=DATA, w_star=Array("d", nonzero=True), depth=Integer(1))
 def default_learning_rate(X, w_star, depth: int = 1) -> float:
     """The step size :func:`train_student` uses when ``lr`` is not given.
 
@@ -137,7 +139,7 @@ def default_learning_rate(X, w_star, depth: int = 1) -> float:
 
 
 @validate_params(
-    X=Array("n", "d"), w_star=Array("d", nonzero=True), depth=Integer(1), steps=Integer(1, optional=True),
+    X=DATA, w_star=Array("d", nonzero=True), depth=Integer(1), steps=Integer(1, optional=True),
     tol=Real(0.0, 1.0, low_open=True, optional=True), lr=Real(0.0, low_open=True, optional=True),
     init_scale=Real(0.0, optional=True), hidden_width=Integer(1), seed=Seed(), w0=Array("d", optional=True),
     optimizer=Options(*OPTIMIZERS), callback=Function(optional=True), callback_every=Integer(1),
@@ -191,7 +193,9 @@ def train_student(
         ``||w(0)||`` along a random direction drawn from ``seed``. Default 0
         for ``N = 1`` (Theorem 1) and ``1e-3`` for ``N >= 2`` (0 is a
         stationary point). The deep start is balanced (eq. 13) and its sign
-        chosen for eq. (12) (:func:`kdbook.deep_linear.flip_sign_if_needed`).
+        chosen for eq. (12) (:func:`kdbook.deep_linear.flip_sign_if_needed`);
+        a large start can violate (12) with either sign, which is not warned
+        about here (:func:`kdbook.deep_linear.check_initial_conditions` tells).
     hidden_width : int >= 1
         Width ``h`` of the hidden layers (``N >= 2``).
     seed : int >= 0 or numpy.random.Generator, default 0
@@ -280,8 +284,9 @@ def _train(a: _Settings) -> TrainedStudent:
     else:
         initial = balanced_initialization(X.shape[1], depth, norm=float(np.linalg.norm(start)),
                                           hidden_width=a.hidden_width, seed=a.rng, direction=start)
-        if not a.explicit_start:
-            initial = flip_sign_if_needed(initial, X, w_star)
+        if not a.explicit_start:  # the better sign; a large start may still violate (12): no warning here,
+            # sweeps over init_scale go there on purpose (check_initial_conditions reports it)
+            initial, _ = flip_sign_if_needed(initial, X, w_star, return_flag=True)
     optimizer = a.optimizer
     if optimizer == "auto":
         optimizer = "lbfgsb" if depth == 1 and a.steps is None else "gd"
@@ -289,7 +294,7 @@ def _train(a: _Settings) -> TrainedStudent:
     if lr is None:
         lr = default_learning_rate(X, w_star, depth) if optimizer == "gd" else 1.0
     y = soft_labels(X, w_star)
-    project = spans.projector(X)
+    project = _spans.projector(X)
     w_hat = project(w_star)  # = distillation_solution(X, w_star), eq. (6), from the same factorization
     limit = w_hat + (start - project(start)) if depth == 1 else None
     cap = a.steps if a.steps is not None else (
@@ -325,7 +330,7 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
     elif optimizer == "lbfgs":
         run_lbfgs_torch(run, cap)
     elif optimizer == "newton":
-        run_newton(run, cap, spans.basis(run.X), first_step=run.lr)
+        run_newton(run, cap, _spans.basis(run.X), first_step=run.lr)
     else:
         run_lbfgsb(run, cap)
     if not auto:
@@ -336,5 +341,5 @@ def _dispatch(run: _Run, optimizer: str, cap: int, *, auto: bool, steps_given) -
         return optimizer
     # Same history and factors, its own stopping tolerance.
     finish = replace(run, tol=AUTO_TOLERANCE * 1e-3 if steps_given is not None else run.tol)
-    run_newton(finish, AUTO_NEWTON_STEPS, spans.basis(run.X))
+    run_newton(finish, AUTO_NEWTON_STEPS, _spans.basis(run.X))
     return optimizer + "+newton"

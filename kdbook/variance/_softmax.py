@@ -229,6 +229,11 @@ def linear_features(X, *, n_components: int, fit_rows=None) -> np.ndarray:
         fitted = X[rows]
     except IndexError as err:
         raise ValueError(f"fit_rows must select rows of X (shape {X.shape}): {err}") from None
+    if fitted.shape[0] < max(n_components, 2):
+        raise ValueError(f"fit_rows must select at least max(n_components, 2) = {max(n_components, 2)} rows of X, "
+                         f"got {fitted.shape[0]}")
+    if not np.any(fitted != fitted[0]):
+        raise ValueError("X must vary across the rows PCA is fitted on (fit_rows): they are all equal (all zeros?)")
     pipeline = make_pipeline(PCA(n_components, random_state=0), StandardScaler())
     pipeline.fit(fitted)
     features = pipeline.transform(X)

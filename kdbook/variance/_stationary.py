@@ -15,6 +15,8 @@ STEP = Real(0.0, low_open=True)
 GRADS = Array(...)
 #: Distillation weights: a 1-D array of L entries in ``[0, 1]``.
 LAM_GRID = Array("L", low=0.0, high=1.0)
+#: Least-squares inputs, not all zeros: with ``A = 0`` SGD never moves and no step size contracts.
+INPUTS = Array("n", "d", nonzero=True)
 
 
 def _second_moment_operator(A: np.ndarray, lr: float, m: int) -> tuple[np.ndarray, float]:
@@ -31,12 +33,16 @@ def _second_moment_operator(A: np.ndarray, lr: float, m: int) -> tuple[np.ndarra
     # vec(H Sigma) = (I kron H) vec(Sigma) (row-major vec), vec(Sigma H) = (H kron I) vec(Sigma)
     linear = np.kron(I, H) + np.kron(H, I)
     second = fourth / m + (1 - 1 / m) * np.kron(H, H)
-    operator = np.eye(d * d) - (np.eye(d * d) - lr * linear + lr**2 * second)
+    with np.errstate(over="ignore", invalid="ignore"):  # lr * lr overflows to inf past about 1.3e154
+        operator = lr * linear - (lr * lr) * second
+    if not np.all(np.isfinite(operator)):
+        # lr^2 E[(a a^T)^2] dominates and its spectral radius is not representable; A != 0, so it is > 0.
+        return operator, float("inf")
     spectral = float(np.max(np.abs(np.linalg.eigvals(np.eye(d * d) - operator))))
     return operator, spectral
 
 
-@validate_params(A=Array("n", "d"), lr=STEP, batch_size=Integer(1))
+@validate_params(A=INPUTS, lr=STEP, batch_size=Integer(1))
 def sgd_contraction_factor(A, *, lr: float, batch_size: int = 1) -> float:
     """The factor by which constant-step SGD on least squares contracts its second moment per step.
 
@@ -52,12 +58,12 @@ def sgd_contraction_factor(A, *, lr: float, batch_size: int = 1) -> float:
 
     Returns
     -------
-    float >= 0.
+    float >= 0; ``inf`` when ``lr`` is so large (about ``1e154``) that ``lr^2`` overflows.
     """
     return _second_moment_operator(A, lr, batch_size)[1]
 
 
-@validate_params(A=Array("n", "d"), b=Array("n"), lr=STEP, batch_size=Integer(1))
+@validate_params(A=INPUTS, b=Array("n"), lr=STEP, batch_size=Integer(1))
 def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.ndarray:
     """Stationary covariance ``Sigma_0`` of plain constant-step SGD on least squares around ``x*``.
 
@@ -71,8 +77,9 @@ def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.nda
     the noise is ``(1 - lam) n_B`` around ``x_lam`` and the covariance is
     ``(1 - lam)^2 Sigma_0``.
 
-    Raises ``ValueError`` if ``lr`` is too large for the second moment to stay
-    bounded (:func:`sgd_contraction_factor` at least 1).
+    Raises ``ValueError`` if ``A`` has rank below ``d`` (the error never
+    contracts along its null space, for any ``lr``) or if ``lr`` is too large
+    for the second moment to stay bounded (:func:`sgd_contraction_factor` at least 1).
 
     Returns
     -------
@@ -80,6 +87,12 @@ def sgd_stationary_covariance(A, b, *, lr: float, batch_size: int = 1) -> np.nda
     """
     m = batch_size
     n, d = A.shape
+    rank = np.linalg.matrix_rank(A)
+    if rank < d:
+        raise ValueError(
+            f"A must have full column rank: it has rank {rank} < d = {d}, so SGD's error never contracts "
+            "along A's null space and no lr gives a stationary covariance"
+        )
     x_star = np.linalg.lstsq(A, b, rcond=None)[0]
     residual = A @ x_star - b
     operator, spectral = _second_moment_operator(A, lr, m)
@@ -157,7 +170,7 @@ def _teacher_gap(A: np.ndarray, b: np.ndarray, theta: np.ndarray):
     return A, b, float(delta @ H @ delta) / 2
 
 
-@validate_params(A=Array("n", "d"), b=Array("n"), theta=Array("d"), lams=LAM_GRID, lr=STEP, batch_size=Integer(1))
+@validate_params(A=INPUTS, b=Array("n"), theta=Array("d"), lams=LAM_GRID, lr=STEP, batch_size=Integer(1))
 def least_squares_stationary_risk(A, b, theta, lams, *, lr: float, batch_size: int = 1) -> StationaryRisk:
     """Bias and noise floor of constant-step distillation SGD on least squares, for each ``lam``.
 
@@ -172,7 +185,7 @@ def least_squares_stationary_risk(A, b, theta, lams, *, lr: float, batch_size: i
     return StationaryRisk(lam=lams, bias=lams**2 * gap, variance=(1 - lams) ** 2 * floor)
 
 
-@validate_params(A=Array("n", "d"), b=Array("n"), theta=Array("d"), lr=STEP, batch_size=Integer(1))
+@validate_params(A=INPUTS, b=Array("n"), theta=Array("d"), lr=STEP, batch_size=Integer(1))
 def best_weight_for_sgd(A, b, theta, *, lr: float, batch_size: int = 1) -> float:
     """The ``lam`` minimizing the stationary excess risk ``lam^2 B + (1 - lam)^2 V``: ``V / (B + V)``."""
     A, b, gap = _teacher_gap(A, b, theta)

@@ -38,6 +38,7 @@ CHAPTER_PAGES = [
     "chapters/09_monotonicity",
     "chapters/10_variance_reduction",
     "chapters/11_fidelity_gap",
+    "chapters/12_self_distillation",
 ]
 
 WIDTHS = (1400, 420)
