@@ -6,14 +6,39 @@
 #               and the real-browser checks of the built HTML (tests/browser)
 # The virtual environment is created once and reused; it is rebuilt when
 # requirements.txt or pyproject.toml change.
+#
+# Each chapter is executed once per `make test`: nbval runs it (and fails on
+# any error), and scripts/nbval_cache.py stores the outputs of its kernel in
+# the build's jupyter-cache (_build/.jupyter_cache); the build
+# (execute_notebooks: cache) renders them instead of executing the chapter a
+# second time. `make test` empties _build first, so nothing from an earlier
+# run is reused. The checks run $(JOBS) at a time (make -j) and pytest spreads
+# the unit tests and the chapters over $(JOBS) workers (pytest-xdist).
+#
+# Quick loops for authors: `make chapter CH=05` (one chapter: nbval, build,
+# browser checks) and `make book`, which re-executes only the chapters whose
+# code changed (on both cores), and every chapter once kdbook/,
+# requirements.txt or pyproject.toml change (scripts/exec_cache.py).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD_FLAGS := -n -W --keep-going
+JOBS ?= 2
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+# nbval over chapters; each chapter it runs without failure goes into the
+# build's execution cache (scripts/nbval_cache.py). Its cell timeout is the
+# build's (execute: timeout in _config.yml), which cached chapters skip.
+NBVAL := $(PYTEST) --nbval-lax --nbval-cell-timeout 300 -p scripts.nbval_cache
+EXEC_CACHE := _build/.jupyter_cache
+# Checks of the built book: each runs after build-check inside `make test`.
+# A new check of the built HTML (or PDF) adds its target here.
+BOOK_CHECKS := browser-check
+CHECKS := lint unit notebooks-clean nbval build-check $(BOOK_CHECKS)
 
-.PHONY: install book test lint unit notebooks-clean nbval build-check browser browser-check clean benchmark strip
+.PHONY: install book test check lint unit notebooks-clean nbval build-check browser browser-check clean benchmark \
+	bench-build strip chapter
 
 install: $(STAMP)
 
@@ -31,28 +56,74 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# The execution cache is emptied when kdbook/, requirements.txt or
+# pyproject.toml change (jupyter-cache itself keys on the code cells only).
+# The chapters it does not hold run first through nbval, $(JOBS) at a time,
+# which fills it; the build then executes nothing (a chapter nbval could not
+# cache is executed by the build).
 book: $(STAMP)
+	stale="$$($(BIN)/python scripts/exec_cache.py $(EXEC_CACHE) --stale chapters/*.ipynb)"; \
+	if [ -n "$$stale" ]; then $(NBVAL) -n $(JOBS) --dist loadfile --nbval-cache $(EXEC_CACHE) $$stale; fi
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 
+# Every chapter executed from scratch: _build (and its cache) is emptied first.
 # The browser is checked first, so that a machine without one stops at once.
+# The checks run $(JOBS) at a time; each one's output is shown, whole, when it
+# ends (--output-sync), and any failure fails `make test`.
 test: $(STAMP) browser
-	$(MAKE) lint unit notebooks-clean nbval build-check browser-check
+	rm -rf _build
+	@echo "make test: $(CHECKS), $(JOBS) at a time; each check's output appears when it ends"
+	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target check
+
+check: $(CHECKS)
+
+# Inside `make check` (so `make test`) nbval fills the build's cache, the build
+# waits for it, and the checks of the built book wait for the build.
+# Run alone, `make build-check` and `make browser-check` do just their part.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+build-check: nbval
+$(BOOK_CHECKS): build-check
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check kdbook tests benchmarks scripts
 
 # tests/browser needs the built book: it runs in browser-check, after the build.
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser
+	$(PYTEST) -n $(JOBS) --dist loadgroup tests --ignore=tests/browser
 
 notebooks-clean: $(STAMP)
 	$(BIN)/python scripts/check_notebooks.py chapters
 
+# --dist loadfile: all cells of a chapter run in order, in one kernel.
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider chapters
+	$(BIN)/python scripts/exec_cache.py $(EXEC_CACHE)
+	$(NBVAL) -n $(JOBS) --dist loadfile --nbval-cache $(EXEC_CACHE) chapters
 
-build-check: book
+# The full build; inside `make test` every chapter's outputs come from nbval's
+# run just before (a chapter nbval did not cache is executed here).
+build-check: $(STAMP)
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
+
+# One chapter, quickly: `make chapter CH=05` runs nbval over it (putting its
+# outputs into the book's cache, which `make book` then reuses), builds it with
+# the root page and the bibliography (-n -W; references to the pages left out
+# resolve to plain text, see scripts/subset_book.py) into _build/chapter from
+# that cache, and runs the browser checks on that build.
+CHAPTER_OUT := _build/chapter
+CH_FILE = $(wildcard chapters/$(CH)*.ipynb)
+chapter: $(STAMP) browser
+	@test -n "$(CH)" || { echo "usage: make chapter CH=05" >&2; exit 1; }
+	@test "$(words $(CH_FILE))" = 1 || { echo "CH=$(CH) matches $(words $(CH_FILE)) chapters: $(CH_FILE)" >&2; exit 1; }
+	$(BIN)/python scripts/exec_cache.py $(EXEC_CACHE)
+	$(NBVAL) --nbval-cache $(EXEC_CACHE) $(CH_FILE)
+	$(BIN)/python scripts/subset_book.py --cache $(EXEC_CACHE) $(CHAPTER_OUT) $(CH_FILE)
+	rm -rf $(CHAPTER_OUT)/_build/html $(CHAPTER_OUT)/_build/.doctrees $(CHAPTER_OUT)/_build/jupyter_execute
+	$(BIN)/jupyter-book build . --toc $(CHAPTER_OUT)/_toc.yml --config $(CHAPTER_OUT)/_config.yml \
+	  --path-output $(CHAPTER_OUT) $(BUILD_FLAGS)
+	$(PYTEST) tests/browser --book-html $(CHAPTER_OUT)/_build/html --book-toc $(CHAPTER_OUT)/_toc.yml
 
 # Chromium + chromedriver for the browser checks: found, or installed with
 # apt-get (Debian/Ubuntu, as root), or a clear message on how to get them.
@@ -63,12 +134,16 @@ browser:
 # in headless Chromium, over the book that build-check built. A missing
 # browser fails; it never skips.
 browser-check: $(STAMP) browser
-	$(BIN)/python -m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml
+	$(PYTEST) tests/browser --book-html _build/html --book-toc _toc.yml
 
 # bench_pages.py measures the built book: build it first if it is not there.
 benchmark: $(STAMP) browser
 	test -d _build/html || $(MAKE) book
 	$(BIN)/python benchmarks/run_all.py
+
+# Seconds (wall, and CPU of the kernel) per chapter on one core, as a table.
+bench-build: $(STAMP)
+	$(BIN)/python benchmarks/bench_build.py
 
 # Remove outputs and execution counts from every chapter before committing.
 strip: $(STAMP)

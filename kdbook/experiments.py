@@ -354,8 +354,8 @@ def _random_subsets(rng, trials: int, pool: int, n: int) -> np.ndarray:
 def _index_row(learner: str, delta: float, before: np.ndarray, after: np.ndarray, risks: np.ndarray) -> dict:
     """Monotonicity index (eq. 34) and risk summary for one learner."""
     trials = before.shape[0]
-    improved = after < before
     ties = np.abs(after - before) <= TIE_TOLERANCE
+    improved = (after < before) & ~ties  # a strict decrease (eq. 34) we can resolve: a tie is not one
     index = float(np.mean(improved))
     return {
         "learner": learner,
@@ -389,9 +389,10 @@ def monotonicity(*, kappa: float = 1.0, d: int = 100, n: int = 5, trials: int = 
     inputs and one extra input ``x`` each are drawn. Each learner is trained
     on ``X`` and on ``[X, x]``; its monotonicity index is the fraction of sets
     on which the extra point strictly reduces the unsigned angle to ``w_*``
-    (eq. 16),
+    (eq. 16) by more than the tie tolerance ``TIE_TOLERANCE`` (angles closer
+    than that cannot be told apart in floating point, and count as ties),
 
-    ``m(w) = P[alpha_bar(w_*, w([X, x])) < alpha_bar(w_*, w(X))]``  (eq. 34),
+    ``M(w) = P[alpha_bar(w_*, w([X, x])) < alpha_bar(w_*, w(X))]``  (eq. 34),
 
     and its expected risk is the mean transfer risk (eq. 4) of ``w(X)`` on
     ``n_test`` held-out inputs. The learners are

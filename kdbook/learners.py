@@ -95,24 +95,45 @@ def hard_label_weights(X_batch, w_star, *, steps: int = 300, lr_scale: float = 1
     ndarray of shape (trials, d). Rescale freely: only the direction
     matters for the classifier.
     """
+    return _hard_label_path(X_batch, w_star, (steps,), lr_scale)[0]
+
+
+def _hard_label_path(X_batch, w_star, checkpoints, lr_scale: float = 1.0) -> list:
+    """The iterates of :func:`hard_label_weights` after each step count in ``checkpoints``, from one run.
+
+    ``checkpoints`` is an increasing sequence of step counts; entry ``k`` of
+    the returned list, shape ``(trials, d)``, equals
+    ``hard_label_weights(X_batch, w_star, steps=checkpoints[k])`` (the same
+    arithmetic, so the same bits), at the cost of the longest run alone.
+    Callers validate the inputs.
+    """
     trials, n, d = X_batch.shape
     targets = (X_batch @ w_star >= 0).astype(np.float64)  # (trials, n)
     largest = np.linalg.norm(X_batch, ord=2, axis=(1, 2)) ** 2  # lambda_max(X^T X)
     # An all-zero set has gradient 0 everywhere: its student stays at 0 (step 0, not 0 * inf).
     with np.errstate(divide="ignore"):
         step = np.where(largest > 0, lr_scale * 4.0 * n / largest, 0.0)[:, None]
+    path, done = [], 0
     if n < d:
         gram = X_batch @ np.swapaxes(X_batch, 1, 2)  # (trials, n, n)
         coefficients = np.zeros((trials, n))
-        for _ in range(steps):
-            logits = np.einsum("tij,tj->ti", gram, coefficients)
-            coefficients -= step * (sigmoid(logits) - targets) / n
-        return np.einsum("tnd,tn->td", X_batch, coefficients)
-    weights = np.zeros((trials, d))
-    for _ in range(steps):
-        logits = np.einsum("tnd,td->tn", X_batch, weights)
-        weights -= step * np.einsum("tnd,tn->td", X_batch, sigmoid(logits) - targets) / n
-    return weights
+        for stop in checkpoints:
+            for _ in range(stop - done):
+                logits = np.einsum("tij,tj->ti", gram, coefficients)
+                coefficients -= step * (sigmoid(logits) - targets) / n
+            done = stop
+            path.append(np.einsum("tnd,tn->td", X_batch, coefficients))
+        return path
+    # n >= d: iterate on the weights; batched matrix products (BLAS) rather than einsum's loops.
+    X_t = np.swapaxes(X_batch, 1, 2)
+    weights = np.zeros((trials, d, 1))
+    scale = (step / n)[:, :, None]
+    for stop in checkpoints:
+        for _ in range(stop - done):
+            weights -= scale * (X_t @ (sigmoid(X_batch @ weights) - targets[:, :, None]))
+        done = stop
+        path.append(weights[:, :, 0].copy())
+    return path
 
 
 #: Largest transfer set for :func:`max_margin_weights` (it enumerates support sets).

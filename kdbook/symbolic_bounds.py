@@ -7,9 +7,10 @@ verifies each step with sympy and :func:`check_corollary2_grid` checks the
 resulting chain of inequalities numerically on a grid of ``n`` and ``kappa``.
 
 For the approximate-distillation theorem (Appendix D), :func:`angle_tool_steps`
-verifies the minimization behind ``angle(w, w_hat) <= arcsin(epsilon / ||w_hat||)``
-and :func:`slack_identity` the closed form of the slack ``eta(beta)`` used by
-:func:`kdbook.risk.approximation_slack`.
+verifies the minimization behind ``angle(w, w_hat) <= arcsin(r / ||w_hat||)``
+(chapter 6 writes ``r`` for the radius of the ball around ``w_hat``) and
+:func:`slack_identity` the closed form of the slack ``zeta(beta)`` (chapter 6's
+symbol) used by :func:`kdbook.risk.approximation_slack`.
 
 Each check returns :class:`SymbolicStep` records: a name, the sympy
 expression that must vanish (or be non-negative), the simplified result and
@@ -146,40 +147,41 @@ def check_corollary2_grid(ns, kappas, *, rtol: float = 1e-12) -> dict[str, float
 
 @validate_params()
 def angle_tool_steps() -> list[SymbolicStep]:
-    """Verify the minimization behind ``angle(w, w_hat) <= arcsin(epsilon/||w_hat||)``.
+    """Verify the minimization behind ``angle(w, w_hat) <= arcsin(r/||w_hat||)``.
 
-    With ``r = ||w||``, ``a = ||w_hat||`` and ``||w - w_hat|| <= epsilon < a``,
-    ``cos angle(w, w_hat) >= g(r) = (r^2 + a^2 - epsilon^2) / (2 r a)``. The steps:
-    ``g'(r) = 0`` exactly at ``r = sqrt(a^2 - epsilon^2)``, ``g''`` is positive
-    there, and the minimum value equals ``cos(arcsin(epsilon/a))``.
+    With ``s = ||w||``, ``a = ||w_hat||`` and ``||w - w_hat|| <= r < a``,
+    ``cos angle(w, w_hat) >= g(s) = (s^2 + a^2 - r^2) / (2 s a)``. The steps:
+    ``g'(s) = 0`` exactly at ``s = sqrt(a^2 - r^2)``, ``g''`` is positive
+    there, and the minimum value equals ``cos(arcsin(r/a))`` (chapter 6's lemma).
     """
-    r, a, eps = sp.symbols("r a epsilon", positive=True)
-    g = (r**2 + a**2 - eps**2) / (2 * r * a)
-    r_star = sp.sqrt(a**2 - eps**2)
+    s, a, r = sp.symbols("s a r", positive=True)
+    g = (s**2 + a**2 - r**2) / (2 * s * a)
+    s_star = sp.sqrt(a**2 - r**2)
     steps = [
-        _zero("g'(r) = 0 at r = sqrt(a^2 - epsilon^2)", sp.diff(g, r).subs(r, r_star)),
+        _zero("g'(s) = 0 at s = sqrt(a^2 - r^2)", sp.diff(g, s).subs(s, s_star)),
     ]
-    curvature = sp.simplify(sp.diff(g, r, 2).subs(r, r_star))
-    # g'' = (a^2 - eps^2) / (a r^3) at r_star: positive when eps < a.
-    positive = sp.simplify(curvature - (a**2 - eps**2) / (a * r_star**3)) == 0
-    steps.append(SymbolicStep("g''(r*) = (a^2 - epsilon^2) / (a r*^3) > 0 for epsilon < a", curvature,
+    curvature = sp.simplify(sp.diff(g, s, 2).subs(s, s_star))
+    # g'' = (a^2 - r^2) / (a s^3) at s_star: positive when r < a.
+    positive = sp.simplify(curvature - (a**2 - r**2) / (a * s_star**3)) == 0
+    steps.append(SymbolicStep("g''(s*) = (a^2 - r^2) / (a s*^3) > 0 for r < a", curvature,
                               curvature, bool(positive)))
-    steps.append(_zero("g(r*) = sqrt(1 - epsilon^2/a^2) = cos(arcsin(epsilon/a))",
-                       g.subs(r, r_star) - sp.cos(sp.asin(eps / a))))
+    steps.append(_zero("g(s*) = sqrt(1 - r^2/a^2) = cos(arcsin(r/a))",
+                       g.subs(s, s_star) - sp.cos(sp.asin(r / a))))
     return steps
 
 
 @validate_params()
 def slack_identity() -> SymbolicStep:
-    """Verify ``sin(eta) sin(beta + eta) = rho`` for ``eta = (arccos(cos(beta) - 2 rho) - beta)/2``.
+    """Verify ``sin(zeta) sin(beta + zeta) = rho`` for ``zeta = (arccos(cos(beta) - 2 rho) - beta)/2``.
 
-    The product-to-sum identity ``2 sin(eta) sin(beta + eta) = cos(beta) - cos(beta + 2 eta)``
-    turns the condition into ``cos(beta + 2 eta) = cos(beta) - 2 rho``.
+    The product-to-sum identity ``2 sin(zeta) sin(beta + zeta) = cos(beta) - cos(beta + 2 zeta)``
+    turns the condition into ``cos(beta + 2 zeta) = cos(beta) - 2 rho`` (chapter 6 writes
+    ``zeta(beta)`` for this angle; :func:`kdbook.risk.approximation_slack` computes it).
     """
-    beta, eta, rho = sp.symbols("beta eta rho", real=True)
-    difference = 2 * sp.sin(eta) * sp.sin(beta + eta) - (sp.cos(beta) - sp.cos(beta + 2 * eta))
+    beta, zeta, rho = sp.symbols("beta zeta rho", real=True)
+    difference = 2 * sp.sin(zeta) * sp.sin(beta + zeta) - (sp.cos(beta) - sp.cos(beta + 2 * zeta))
     identity = sp.simplify(sp.expand_trig(difference))
     closed = (sp.acos(sp.cos(beta) - 2 * rho) - beta) / 2
     substituted = sp.simplify((sp.cos(beta) - sp.cos(beta + 2 * closed)) / 2 - rho)
-    return SymbolicStep("2 sin(eta) sin(beta + eta) = cos(beta) - cos(beta + 2 eta), so eta(beta) solves it",
+    return SymbolicStep("2 sin(zeta) sin(beta + zeta) = cos(beta) - cos(beta + 2 zeta), so zeta(beta) solves it",
                         difference, identity + substituted, bool(identity == 0 and substituted == 0))

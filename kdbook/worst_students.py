@@ -2,7 +2,7 @@
 
 The book's approximate-distillation bound (chapter 6, its own version of the
 paper's Appendix D) holds for *every* student ``w`` with
-``||w - w_hat(X)|| <= epsilon``. A check of such a bound is only as strong as
+``||w - w_hat(X)|| <= epsilon`` (the radius chapter 6 writes ``r``). A check of such a bound is only as strong as
 the students it is checked on: random points in the ball barely turn
 ``w_hat``, so their risk says little. :func:`farthest_student` returns, for
 each ``w_hat``, the point of the ball that makes the largest angle with

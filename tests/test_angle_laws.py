@@ -59,6 +59,74 @@ def test_polynomial_constant():
     assert 0 < log_c <= safe and log_c > 0.95 * safe
 
 
+def test_inverse_p_samples_the_law():
+    task = tasks.polynomial_angle_task(5, 2.0, seed=0)
+    u = np.random.default_rng(0).uniform(size=50_000)
+    angles = angle_laws.inverse_p(task.p, u)
+    np.testing.assert_allclose(angles, HALF_PI * (1 - np.sqrt(u)), atol=1e-12)  # the exact inverse, kappa = 2
+    lines = angle_laws.two_direction_task(3, 0.3, 0.6, 0.25, seed=0)  # a step law: two atoms
+    atoms = angle_laws.inverse_p(lines.p, u)
+    assert set(np.round(atoms, 9)) == {0.3, 0.6}
+    assert np.mean(np.isclose(atoms, 0.6)) == pytest.approx(0.25, abs=0.01)
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: tasks.polynomial_angle_task(d, 1.0, seed=0),
+    lambda d: tasks.isotropic_gaussian_task(d, seed=1),
+    lambda d: tasks.margin_task(d, np.pi / 8, seed=2),
+])
+def test_student_cosines_have_the_law_of_projections(make):
+    """Bartlett's shortcut against projections of sampled transfer sets (two-sample KS at every n)."""
+    from scipy import stats
+
+    from kdbook import montecarlo
+
+    d, n, trials = 12, 8, 4000
+    task = make(d)
+    X = task.sample(n, 3, trials=trials)
+    W = montecarlo.projection_weights(X, task.w_star, np.arange(1, n + 1))
+    direct = np.abs(W @ task.w_star) / (np.linalg.norm(W, axis=2) * np.linalg.norm(task.w_star))
+    fast = angle_laws.student_cosines(task.p, d, n, trials, seed=4)
+    assert fast.shape == (trials, n) and np.all(np.diff(fast, axis=1) >= -1e-12)  # Lemma 1
+    for k in (0, 3, n - 1):
+        assert stats.ks_2samp(direct[k], fast[:, k]).pvalue > 1e-3
+
+
+def test_risk_at_angle_gaussian_and_counting():
+    gauss = tasks.isotropic_gaussian_task(50, seed=0)
+    phi = np.linspace(0.0, HALF_PI, 9)
+    np.testing.assert_allclose(angle_laws.risk_at_angle(gauss.p, 50, phi), phi / np.pi, atol=1e-6)
+    task = tasks.polynomial_angle_task(20, 1.0, seed=0)
+    w = np.cos(0.4) * task.w_star / np.linalg.norm(task.w_star)
+    other = np.random.default_rng(1).standard_normal(20)
+    other -= (other @ w) / (w @ w) * w
+    w = w + np.sin(0.4) * other / np.linalg.norm(other)
+    X = task.sample(400_000, 5)
+    counted = np.mean((X @ w >= 0) != (X @ task.w_star >= 0))
+    exact = float(angle_laws.risk_at_angle(task.p, 20, 0.4))
+    assert counted == pytest.approx(exact, abs=4 * np.sqrt(exact / 400_000))
+
+
+def test_symmetric_risk_versus_n_table():
+    task = tasks.polynomial_angle_task(30, 1.0, seed=0)
+    table = angle_laws.symmetric_risk_versus_n(task.p, 30, (1, 5, 29, 30, 40), trials=500, seed=0)
+    assert list(table.columns) == ["n", "learner", "risk", "risk_se", "ci_low", "ci_high", "trials", "bound"]
+    assert np.all(np.diff(table["risk"]) <= 0) and table["risk"].iloc[0] > 0
+    assert (table.loc[table["n"] >= 30, "risk"] == 0).all()
+    assert (table.loc[table["n"] < 30, "ci_high"] <= table.loc[table["n"] < 30, "bound"]).all()
+
+
+def test_two_direction_lines_are_the_tasks_lines():
+    task = angle_laws.two_direction_task(3, 0.2, 0.7, 0.3, seed=4)
+    u = angle_laws.two_direction_lines(3, 0.2, 0.7, seed=4)
+    X = task.sample(200, 1)
+    units = X / np.linalg.norm(X, axis=1, keepdims=True)
+    on_a_line = np.max(np.abs(units @ u.T), axis=1)
+    np.testing.assert_allclose(on_a_line, 1.0, atol=1e-12)
+    w = task.w_star / np.linalg.norm(task.w_star)
+    np.testing.assert_allclose(np.arccos(np.abs(u @ w)), [0.2, 0.7], atol=1e-12)
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -73,6 +141,9 @@ def test_polynomial_constant():
         (lambda: angle_laws.two_direction_task(3, 0.1, 0.4, 1.0, seed=0), r"q must be in \(0, 1\), got 1.0"),
         (lambda: angle_laws.polynomial_constant(3.0, 1.0), "callable"),
         (lambda: angle_laws.polynomial_constant(np.cos, -1.0), "kappa must be"),
+        (lambda: angle_laws.student_cosines(np.cos, 5, 5, 10), "n_max must be < d"),
+        (lambda: angle_laws.student_cosines(np.cos, 2, 1, 10), "d must be"),
+        (lambda: angle_laws.two_direction_lines(2, 0.5, 0.4), "a1 must be < a2"),
     ],
 )
 def test_bad_inputs(call, message):

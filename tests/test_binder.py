@@ -7,7 +7,8 @@ line pointing pip at PyTorch's CPU index is set aside (no network here; these
 machines serve the same CPU wheel, torch==2.13.0+cpu, from a local
 directory). The environment has no myst-nb, as on Binder and Colab, so the
 chapters run only if kdbook.book's glue fallback works. One environment per
-test session: building it takes a minute or two.
+test session (one pytest-xdist worker: the tests that use it share the
+xdist group "binder-env"): building it takes a minute or two.
 """
 
 import ast
@@ -94,8 +95,15 @@ def test_start_caps_the_thread_pools_and_runs_the_command():
         assert os.access(BINDER / name, os.X_OK), f"binder/{name} must be executable"
 
 
+def reader_env(**extra):
+    """This process's environment as the reader's image has it: no PYTHONPATH into this clone."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return {**env, **extra}
+
+
 def pip(python, *args, cwd=ROOT):
-    result = subprocess.run([python, "-m", "pip", *args], cwd=cwd, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run([python, "-m", "pip", *args], cwd=cwd, capture_output=True, text=True, timeout=1800,
+                            env=reader_env())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -109,12 +117,12 @@ def binder_python(tmp_path_factory):
     python = venv / "bin" / "python"
     local = tmp / "requirements.txt"
     local.write_text("\n".join(line for line in binder_lines() if not CPU_INDEX.match(line)) + "\n")
-    pip(python, "install", "--quiet", "--no-compile", "-r", local)
     # The Binder base image brings the notebook server and a kernel; nbclient
-    # stands in for the reader pressing "run all".
-    pip(python, "install", "--quiet", "--no-compile", "ipykernel", "nbclient")
-    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("PYTHONPATH", None)
+    # stands in for the reader pressing "run all". One pip run resolves them
+    # with the reader's packages (the wheels come from pip's cache once
+    # `make install` has downloaded them); `pip check` below checks the result.
+    pip(python, "install", "--quiet", "--no-compile", "-r", local, "ipykernel", "nbclient")
+    env = reader_env(PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run([BINDER / "postBuild"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return python
@@ -124,12 +132,13 @@ def run_in(python, code, **env):
     # Not from the repository root, where `import kdbook` would find the
     # source tree whether or not the environment has the package.
     result = subprocess.run([python, "-c", code], cwd=python.parents[2], capture_output=True, text=True, timeout=900,
-                            env={**os.environ, **env})
+                            env=reader_env(**env))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return result.stdout
 
 
 @pytest.mark.binder
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
 def test_binder_environment_is_consistent_and_has_no_myst_nb(binder_python):
     pip(binder_python, "check")
     out = run_in(binder_python, "import importlib.util, sys, torch, kdbook, kdbook.explore\n"
@@ -165,6 +174,7 @@ def test_every_chapter_import_is_found_by_the_parser():
 
 
 @pytest.mark.binder
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
 def test_binder_environment_imports_every_chapter_module(binder_python):
     script = (
         "import json, sys\n"
@@ -178,13 +188,14 @@ def test_binder_environment_imports_every_chapter_module(binder_python):
     )
     result = subprocess.run([binder_python, "-c", script], cwd=binder_python.parents[2],
                             input=json.dumps(chapter_imports()), capture_output=True, text=True, timeout=900,
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+                            env=reader_env(MPLBACKEND="Agg"))
     assert result.returncode == 0, result.stderr[-3000:]
     failed = json.loads(result.stdout.strip().splitlines()[-1])
     assert failed == [], "\n".join(failed)
 
 
 @pytest.mark.binder
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
 def test_binder_environment_runs_a_chapter_end_to_end(binder_python, tmp_path):
     # MPLBACKEND=Agg as on a headless server: figures must still appear.
     executed = tmp_path / CHAPTER.name
@@ -196,8 +207,7 @@ def test_binder_environment_runs_a_chapter_end_to_end(binder_python, tmp_path):
         "               resources={'metadata': {'path': sys.argv[3]}}).execute()\n"
         "nbformat.write(nb, sys.argv[2])\n"
     )
-    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
+    env = reader_env(MPLBACKEND="Agg", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     result = subprocess.run([binder_python, "-c", script, CHAPTER, executed, CHAPTER.parent], cwd=tmp_path,
                             capture_output=True, text=True, timeout=1200, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]

@@ -1,7 +1,9 @@
 """The book's settings stay consistent with the package."""
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -53,7 +55,7 @@ def test_mathjax_is_served_with_the_book_not_from_a_cdn():
     sphinx = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]
     path = sphinx["config"]["mathjax_path"]
     assert "://" not in path and not path.startswith("/"), "MathJax must load by a relative path"
-    assert sphinx["local_extensions"] == {"mathjax_local": "_static"}
+    assert sphinx["local_extensions"]["mathjax_local"] == "_static"
     from importlib.util import module_from_spec, spec_from_file_location
 
     spec = spec_from_file_location("mathjax_local", ROOT / "_static" / "mathjax_local.py")
@@ -88,9 +90,43 @@ def test_book_stylesheet_lets_wide_equations_scroll():
     assert config["html_context"]["default_mode"] in {"auto", "light", "dark"}
 
 
-def test_make_test_runs_the_browser_checks_after_the_build():
-    makefile = (ROOT / "Makefile").read_text()
-    assert "lint unit notebooks-clean nbval build-check browser-check" in makefile
-    assert "pytest tests --ignore=tests/browser" in makefile
-    assert "-m pytest -p no:cacheprovider tests/browser --book-html _build/html" in makefile
+def _make(*args):
+    """`make -n ARGS` in the repository: the commands make would run, run nowhere."""
+    result = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "MAKEFLAGS": ""})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _prerequisites(database, target):
+    (line,) = [line for line in database.splitlines() if line.startswith(f"{target}:")]
+    return line.split(":", 1)[1].split()
+
+
+def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
+    """make test: everything from scratch, then every check, the built book's checks after the build."""
+    test = _make("test")
+    assert test.index("rm -rf _build\n") < test.index("--output-sync=target check"), "make test starts from scratch"
+    checks = _make("check")
+    assert "ruff check kdbook tests benchmarks scripts" in checks
+    assert "pytest -p no:cacheprovider -n 2 --dist loadgroup tests --ignore=tests/browser" in checks
+    assert "scripts/check_notebooks.py chapters" in checks
+    timeout = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
+    nbval = (f"--nbval-lax --nbval-cell-timeout {timeout} -p scripts.nbval_cache -n 2 --dist loadfile "
+             "--nbval-cache _build/.jupyter_cache chapters")
+    build = "jupyter-book build . -n -W --keep-going"
+    browser = "-m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml"
+    assert checks.index(nbval) < checks.index(build) < checks.index(browser)
+    database = _make("-p", "check")
+    assert {"lint", "unit", "notebooks-clean", "nbval", "build-check", "browser-check"} <= set(
+        _prerequisites(database, "check"))
+    # under -j the order comes from these prerequisites, not from the list
+    assert "nbval" in _prerequisites(database, "build-check")
+    assert "build-check" in _prerequisites(database, "browser-check")
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_the_build_takes_outputs_from_the_cache_it_checks():
+    """nbval fills _build/.jupyter_cache; the build reads it (cache), and still fails on any error."""
+    execute = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]
+    assert execute["execute_notebooks"] == "cache" and "cache" not in execute  # default: _build/.jupyter_cache

@@ -32,11 +32,11 @@ def test_draw_bound_terms_plots_the_terms_and_minimum():
     ax = fig.axes[0]
     assert ax.get_xlabel() and ax.get_ylabel()
     lines = ax.get_lines()
-    total = [line for line in lines if line.get_label() == "bound (19): sum"][0]
+    total = [line for line in lines if line.get_label() == "bound (19): the sum"][0]
     first = [line for line in lines if "hard test points" in line.get_label()][0]
     second = [line for line in lines if "no good teaching point" in line.get_label()][0]
     np.testing.assert_allclose(total.get_ydata(), first.get_ydata() + second.get_ydata())
-    star = [line for line in lines if line.get_label() == "minimum over beta"][0]
+    star = [line for line in lines if line.get_label() == r"minimum over $\beta$"][0]
     best = risk.theorem3_bound(bw.polynomial_p(1.0), 20)
     assert star.get_ydata()[0] == pytest.approx(float(best))
     assert np.min(total.get_ydata()) >= float(best) - 1e-9
@@ -59,6 +59,11 @@ def test_draw_rate_curves_are_ordered():
     assert np.all(theorem.get_ydata() <= corollary.get_ydata() + 1e-12)
     assert np.all(np.diff(theorem.get_ydata()) <= 1e-12)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    # the vectorized minimization agrees with theorem3_bound at every n
+    ns = np.round(theorem.get_xdata()).astype(int)
+    p = bw.polynomial_p(1.0)
+    expected = [float(risk.theorem3_bound(p, int(n))) for n in ns]
+    np.testing.assert_allclose(theorem.get_ydata(), expected, rtol=1e-6, atol=1e-12)
 
 
 def test_explorers_redraw_on_slider_change():

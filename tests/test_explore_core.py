@@ -87,3 +87,19 @@ def test_keep_int_seeds_stay_ints_and_generators_give_one_drawn_int():
     assert isinstance(drawn, int) and drawn == np.random.default_rng(5).integers(2**63)
     with pytest.raises(TypeError, match="seed must be an int seed"):
         spec(None, "seed")
+
+
+def test_teacher_scale_lower_panel_marks_this_teacher_on_the_share_curve():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2000, 4))
+    for scale in (0.5, 5.0):
+        fig = draw_teacher_scale(X, np.array([0.0, 2.0, 0, 0]), scale)
+        curve, marker = fig.axes[1].get_lines()[:2]
+        scales, shares = curve.get_data()
+        assert np.all(np.diff(shares) >= 0), "a larger teacher never softens its labels"
+        # For Gaussian logits the share is P[|Z| > log(19) / s]; the dot sits on the curve at this scale.
+        (at,), (share,) = marker.get_data()
+        assert at == scale
+        assert share == pytest.approx(np.interp(np.log(scale), np.log(scales), shares), abs=0.02)
+        assert share == pytest.approx(np.mean(np.abs(X[:, 1]) * scale > np.log(19)))
+        plt.close(fig)

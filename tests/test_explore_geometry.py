@@ -13,10 +13,27 @@ from kdbook.explore.geometry import angle_survival_explorer, draw_angle_survival
 from kdbook.tasks import polynomial_angle_task  # noqa: E402
 
 
+def _title_number(text: str) -> float:
+    """The number in "0.23" or in mathtext "$1.4 \\times 10^{-6}$"."""
+    text = text.strip().strip("$")
+    if r"\times" in text:
+        mantissa, power = text.split(r"\times")
+        return float(mantissa) * 10.0 ** int(power.strip().removeprefix("10^{").removesuffix("}"))
+    return float(text)
+
+
+def test_bound_below_a_thousandth_is_written_in_mathtext():
+    fig = draw_angle_survival(2.0, 22.5, d=50, m=500)
+    title = fig.axes[1].get_title()
+    assert r"\times 10^{-8}" in title  # (1 - (pi/8) / (3 pi/8))^(2 * 20) = 9.0e-8
+    assert _title_number(title.split(":")[1].split("(")[0]) == pytest.approx((2 / 3) ** 40, rel=0.01)  # 2 digits
+    plt.close(fig)
+
+
 def test_curve_is_the_tasks_p_and_the_sample_estimates_it():
     fig = draw_angle_survival(2.0, 0.0, d=50, m=2000, seed=3)
     top = fig.axes[0]
-    exact = next(line for line in top.get_lines() if line.get_label() == "this task: exact p")
+    exact = next(line for line in top.get_lines() if line.get_label() == "this task: exact $p$")
     theta = exact.get_xdata()
     np.testing.assert_allclose(exact.get_ydata(), polynomial_angle_task(50, 2.0, seed=3).p(theta))
     dots = next(line for line in top.get_lines() if line.get_label().startswith("estimated"))
@@ -35,7 +52,7 @@ def test_margin_leaves_no_input_near_the_boundary_and_bound_falls_with_kappa():
     bounds = []
     for kappa in (0.5, 4.0):
         fig = draw_angle_survival(kappa, 0.0, d=50, m=500)
-        bounds.append(float(fig.axes[1].get_title().split(":")[1].split("(")[0]))
+        bounds.append(_title_number(fig.axes[1].get_title().split(":")[1].split("(")[0]))
         plt.close(fig)
     assert bounds[1] < bounds[0]
 

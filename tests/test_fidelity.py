@@ -15,6 +15,7 @@ from kdbook.data import load_digits_split  # noqa: E402
 from kdbook.explore.fidelity import (  # noqa: E402
     draw_fidelity_history,
     draw_fidelity_setting,
+    draw_fidelity_start,
     draw_fidelity_vs_size,
     draw_sweep,
     fidelity_explorer,
@@ -513,7 +514,9 @@ def test_figures_label_every_axis(digits, teacher):
     linear = fd.linear_fidelity_by_size(X, W_star, X, [3, 10], seed=0)
     mlp = pd.DataFrame({"n": [3, 10], "test_agreement": [0.5, 0.9]})
     figures.append(draw_fidelity_vs_size(linear, mlp, d=6))
+    figures.append(draw_fidelity_start(0.5, {0.0: run, 0.5: run}))
     assert "final held-out agreement" in figures[1]._suptitle.get_text()
+    assert "start α = 0.5" in figures[-1]._suptitle.get_text()
     for fig in figures:
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel()
@@ -526,6 +529,8 @@ def test_figures_label_every_axis(digits, teacher):
         draw_fidelity_history({"a": [1, 2]})
     with pytest.raises(ValueError, match="augmentation must be one of"):
         draw_fidelity_setting(run, 4.0, "rotate")
+    with pytest.raises(ValueError, match="init_alpha must be one of"):
+        draw_fidelity_start(0.25, {0.5: run})
     with pytest.raises(ValueError, match="missing the columns"):
         draw_fidelity_vs_size(linear, mlp.drop(columns="test_agreement"), d=6)
 

@@ -393,3 +393,19 @@ def test_explorer_redraws_from_the_same_seed(task, monkeypatch):
     app.redraw()
     assert len(draws) >= 2 and len(set(draws)) == 1
     plt.close("all")
+
+
+def test_batched_softmax_runs_equal_the_single_runs(softmax_task):
+    Z, y = softmax_task
+    W_star = variance.fit_softmax_regression(Z, y)
+    other = variance.early_stopped_softmax(Z, y, steps=5, lr=0.5)
+    settings = dict(lr=0.5, batch_size=5, steps=40, n_seeds=2, seed=3, W_star=W_star, record_every=20)
+    runs = variance.run_kd_sgd_softmax_teachers(Z, y, np.stack([W_star, other]), [0.0, 0.6], unbiased_for=[1],
+                                                **settings)
+    assert set(runs) == {(0, False), (1, False), (1, True)}
+    for (c, unbiased), run in runs.items():
+        single = variance.run_kd_sgd_softmax(Z, y, [W_star, other][c], [0.0, 0.6], unbiased=unbiased, **settings)
+        np.testing.assert_allclose(run.excess, single.excess, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(run.final, single.final, rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match="unbiased_for must hold teacher indices"):
+        variance.run_kd_sgd_softmax_teachers(Z, y, np.stack([W_star]), [0.5], unbiased_for=[1], **settings)

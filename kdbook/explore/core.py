@@ -20,7 +20,7 @@ from ipywidgets import Widget
 
 from .._params import Array, Function, Instance, Real, callback_boundary, validate_params
 from ..losses import soft_labels
-from ..plots import soft_label_histogram
+from ..plots import ROLE_COLORS, label_axes, soft_label_histogram
 
 __all__ = ["explorer", "draw_teacher_scale", "teacher_scale_explorer"]
 
@@ -168,9 +168,25 @@ def explorer(draw: Callable[..., plt.Figure], controls: Mapping[str, object], *,
     return app
 
 
+#: Teacher norms of the lower panel of :func:`draw_teacher_scale` (log-spaced, 0.01 to 1000).
+TEACHER_SCALES = np.logspace(-2, 3, 51)
+
+
+def _near_hard_share(logits, scales):
+    """Share of ``sigma(s * logits)`` within 0.05 of 0 or 1, for every scale ``s``."""
+    z = np.abs(np.outer(np.atleast_1d(scales), logits))
+    return np.mean(z > np.log(0.95 / 0.05), axis=1)  # |sigma(z) - 1/2| > 0.45  <=>  |z| > log 19
+
+
 @validate_params(X=Array("n", "d"), w_direction=Array("d", nonzero=True), scale=Real(0.0, low_open=True))
 def draw_teacher_scale(X, w_direction, scale: float):
-    """Histogram of the soft labels ``sigma(scale * u^T x)`` for a unit teacher direction ``u``.
+    """The soft labels of a teacher of norm ``scale``: their histogram and how many are nearly hard.
+
+    The teacher is ``w_* = scale * u`` with ``u`` the unit vector along
+    ``w_direction``. Top: the histogram of the soft labels ``sigma(w_*^T x)``
+    of the rows of ``X``. Bottom: the share of labels within 0.05 of 0 or 1
+    against the teacher's norm (0.01 to 1000, log scale), with the current
+    norm marked.
 
     Parameters
     ----------
@@ -180,15 +196,20 @@ def draw_teacher_scale(X, w_direction, scale: float):
 
     Returns
     -------
-    matplotlib Figure.
+    matplotlib Figure, 5.0 x 6.0 in, two panels stacked (drawn for the book's column and a phone).
     """
-    w_star = scale * w_direction / np.linalg.norm(w_direction)
-    labels = soft_labels(X, w_star)
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    hard_share = np.mean((labels < 0.05) | (labels > 0.95))
+    u = w_direction / np.linalg.norm(w_direction)
+    logits = X @ u
+    labels = soft_labels(X, scale * u)
+    hard_share = float(_near_hard_share(logits, scale)[0])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.0, 6.0), layout="constrained")
     title = rf"$\|w_*\| = {scale:.3g}$: {hard_share:.1%} of labels within 0.05 of 0 or 1"
-    soft_label_histogram(labels, ax=ax, title=title)
-    fig.tight_layout()
+    soft_label_histogram(labels, ax=top, title=title)
+    bottom.semilogx(TEACHER_SCALES, _near_hard_share(logits, TEACHER_SCALES), color=ROLE_COLORS["distillation"])
+    bottom.plot([scale], [hard_share], "o", ms=9, color=ROLE_COLORS["teacher"], label="this teacher")
+    bottom.set_ylim(-0.02, 1.02)
+    label_axes(bottom, r"teacher's norm $\|w_*\|$ (log scale)", "share nearly hard")
+    bottom.legend(loc="upper left")
     return fig
 
 

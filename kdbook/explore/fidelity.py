@@ -39,6 +39,7 @@ from .core import explorer
 __all__ = [
     "draw_fidelity_history",
     "draw_fidelity_setting",
+    "draw_fidelity_start",
     "draw_sweep",
     "draw_fidelity_vs_size",
     "fidelity_explorer",
@@ -86,8 +87,8 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
     if len(runs) > 4:
         raise ValueError(f"runs must hold at most 4 runs for a readable figure, got {len(runs)}")
     histories = {label: _check_history(run, f"runs[{label!r}]") for label, run in runs.items()}
-    # Stacked panels sharing the step axis stay legible at the column width (7.2 in at 100 dpi).
-    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(7.2, 6.4), sharex=True, layout="constrained")
+    # Stacked, 5.0 in wide, legend below: 10-11 pt text stays legible on a phone (about 9 px at 420 px).
+    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(5.0, 7.6), sharex=True, layout="constrained")
     widths = (2.2, 1.2, 3.0, 0.8)
     for (label, history), width in zip(histories.items(), widths, strict=False):
         for split, style in _SPLIT_STYLE.items():
@@ -101,8 +102,9 @@ def draw_fidelity_history(runs: Mapping[str, object], *, title: str | None = Non
                                    for h in histories.values()) - 0.01), 1.005)
     ax_kl.set_yscale("log")
     label_axes(ax_kl, "optimizer step", r"KL(teacher $\|$ student) [nats]")
-    # Beside the data, not over it: agreement curves end in the lower right.
-    ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    # Below the data, not over it: one entry per line.
+    ax_kl.legend(*ax_agree.get_legend_handles_labels(), fontsize=10, loc="upper center",
+                 bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     ax_agree.xaxis.label.set_visible(False)  # shared with the panel below
     if title:
         fig.suptitle(title, fontsize=11)
@@ -118,6 +120,25 @@ def draw_fidelity_setting(run: DistillationRun, temperature: float, augmentation
     return draw_fidelity_history(
         {f"T = {temperature:g}, {augmentation}": run},
         title=(f"T = {temperature:g}, augmentation: {augmentation}\nfinal held-out agreement "
+               f"{final['test_agreement']:.3f}, KL {final['test_kl']:.2g} nats"),
+    )
+
+
+@validate_params(init_alpha=Real(0.0, 1.0), runs=Instance(Mapping))
+def draw_fidelity_start(init_alpha: float, runs: Mapping[float, DistillationRun]):
+    """The explorable of the start toward the teacher: one run's fidelity over training.
+
+    ``runs`` maps each start ``init_alpha`` (the fraction of the way from a
+    random initialization to the teacher's weights) to its
+    :class:`kdbook.fidelity.DistillationRun`, trained in advance.
+    """
+    if init_alpha not in runs:
+        raise ValueError(f"init_alpha must be one of {sorted(runs)}, got {init_alpha}")
+    run = runs[init_alpha]
+    final = run.final
+    return draw_fidelity_history(
+        {f"start α = {init_alpha:g}": run},
+        title=(f"start α = {init_alpha:g} of the way to the teacher\nfinal held-out agreement "
                f"{final['test_agreement']:.3f}, KL {final['test_kl']:.2g} nats"),
     )
 
@@ -152,7 +173,7 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     colors = [PALETTE[name] for name in ("blue", "vermillion", "green", "purple", "orange", "sky")]
     if len(frames) > len(colors):
         raise ValueError(f"frames must hold at most {len(colors)} sweeps, got {len(frames)}")
-    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(7.2, 6.4), sharex=True, layout="constrained")
+    fig, (ax_agree, ax_kl) = plt.subplots(2, 1, figsize=(5.0, 7.6), sharex=True, layout="constrained")
     for (label, frame), color in zip(frames.items(), colors, strict=False):
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frames[{label!r}] must be a pandas DataFrame, got {type(frame).__name__}")
@@ -174,7 +195,8 @@ def draw_sweep(frames: Mapping[str, pd.DataFrame], parameter: str, *, xlabel: st
     label_axes(ax_agree, xlabel or parameter, "top-1 agreement with teacher")
     ax_kl.set_yscale("log")
     label_axes(ax_kl, xlabel or parameter, r"KL(teacher $\|$ student) [nats]")
-    ax_agree.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax_kl.legend(*ax_agree.get_legend_handles_labels(), fontsize=10, loc="upper center",
+                 bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     ax_agree.xaxis.label.set_visible(False)  # shared with the panel below
     if title:
         fig.suptitle(title, fontsize=11)
@@ -206,15 +228,15 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
         missing = columns - set(frame.columns)
         if missing:
             raise ValueError(f"{name} is missing the columns {sorted(missing)}")
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(5.0, 5.2))
     ax.plot(linear["n"], linear["agreement_closed_form"], color=ROLE_COLORS["distillation"],
             label="linear student, closed form (Theorem 1)")
     ax.plot(linear["n"], linear["agreement_trained"], "o", color=ROLE_COLORS["distillation"],
             markerfacecolor="white", label="linear student, trained (Newton-CG)")
     ax.plot(mlp["n"], mlp["test_agreement"], "s-", color=ROLE_COLORS["hard-label"],
-            label="MLP student, trained (Adam)")
+            label="MLP student, trained")
     ax.axvline(d, color=ROLE_COLORS["teacher"], linestyle=":", linewidth=1)
-    ax.text(d, 0.02, f" n = d = {d}", transform=ax.get_xaxis_transform(), fontsize=9)
+    ax.text(d, 0.02, f" n = d = {d}", transform=ax.get_xaxis_transform(), fontsize=10)
     full = linear.loc[linear["rank"] >= d, "n"]
     if len(full):
         ax.axvspan(full.min(), linear["n"].max(), color=PALETTE["sky"], alpha=0.15,
@@ -222,10 +244,10 @@ def draw_fidelity_vs_size(linear: pd.DataFrame, mlp: pd.DataFrame, *, d: int, ti
     ax.axhline(1.0, color=ROLE_COLORS["teacher"], linewidth=0.8)
     ax.set_xscale("log")
     sizes = sorted(set(linear["n"]).union(mlp["n"]))
-    ax.set_xticks(sizes, [str(int(n)) for n in sizes], fontsize=9)
+    ax.set_xticks(sizes, [str(int(n)) for n in sizes], fontsize=10, rotation=45)
     ax.xaxis.set_minor_formatter(NullFormatter())
     label_axes(ax, "distillation set size n (log scale)", "top-1 agreement on held-out data", title)
-    ax.legend(fontsize=9, loc="lower right")
+    ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.3), frameon=False)
     fig.tight_layout()
     return fig
 

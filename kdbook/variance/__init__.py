@@ -53,7 +53,7 @@ from ._least_squares import (
     make_least_squares,
 )
 from ._moments import kd_second_moment, kd_stationary_point, optimal_distillation_weight
-from ._sgd import SGDRun, run_kd_sgd_least_squares, run_kd_sgd_softmax
+from ._sgd import SGDRun, run_kd_sgd_least_squares, run_kd_sgd_softmax, run_kd_sgd_softmax_teachers
 from ._softmax import (
     early_stopped_softmax,
     fit_softmax_regression,
@@ -107,5 +107,6 @@ __all__ = [
     "SGDRun",
     "run_kd_sgd_least_squares",
     "run_kd_sgd_softmax",
+    "run_kd_sgd_softmax_teachers",
 ]
 

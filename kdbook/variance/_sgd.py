@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import softmax
 
-from .._params import Array, Boolean, Integer, Seed, validate_params
+from .._params import Array, Boolean, Instance, Integer, Seed, validate_params
 from .._validation import as_float
 from ._checks import _check_classes, _check_label_range
 from ._softmax import LABELS, softmax_loss
@@ -215,3 +215,83 @@ def run_kd_sgd_softmax(
 
     start = np.zeros((lams.size, n_seeds, K, d))
     return _run(lams, start, gradient, excess, rng=rng, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
+
+
+@validate_params(Z=Array("n", "d"), y=LABELS, Thetas=Array("C", "K", "d"), W_star=Array("K", "d", optional=True),
+                 unbiased_for=Instance(tuple, list, range, optional=True),
+                 **{k: v for k, v in _SETTINGS.items() if k != "unbiased"})
+def run_kd_sgd_softmax_teachers(
+    Z,
+    y,
+    Thetas,
+    lams,
+    *,
+    lr: float,
+    batch_size: int,
+    steps: int,
+    n_seeds: int,
+    seed=0,
+    W_star=None,
+    record_every: int = 50,
+    unbiased_for=None,
+) -> dict:
+    """:func:`run_kd_sgd_softmax` for several teachers and both estimators in one batched loop.
+
+    Every (teacher, estimator, ``lam``, seed) runs on the same minibatch
+    sequence (common random numbers), so the result for one teacher and one
+    estimator is the run :func:`run_kd_sgd_softmax` makes with the same
+    ``seed`` (up to rounding); batching only saves the per-step overhead.
+
+    Parameters
+    ----------
+    Thetas : array of shape (C, K, d), the teachers
+    unbiased_for : sequence of teacher indices, optional
+        The teachers also run with the unbiased estimator (default: all).
+    the others : as in :func:`run_kd_sgd_softmax`
+
+    Returns
+    -------
+    dict mapping ``(c, unbiased)`` (teacher index, bool) to an SGDRun.
+    """
+    n, d = Z.shape
+    C, K = Thetas.shape[0], Thetas.shape[1]
+    if K < 2:
+        raise ValueError(f"Thetas must have K >= 2 classes (axis 1), got {K}")
+    _check_label_range(y, K, "y", "K = Thetas.shape[1]")
+    _check_record_every(record_every, steps)
+    onehot = np.eye(K)[y]
+    f_star = 0.0 if W_star is None else softmax_loss(W_star, Z, y)
+    also = range(C) if unbiased_for is None else [int(c) for c in unbiased_for]
+    if any(not 0 <= c < C for c in also):
+        raise ValueError(f"unbiased_for must hold teacher indices in [0, {C}), got {list(also)}")
+    combos = [(c, False) for c in range(C)] + [(c, True) for c in sorted(set(also))]
+    L = lams.size
+    probs = softmax(np.einsum("nd,ckd->cnk", Z, Thetas), axis=2)  # (C, n, K)
+    full = np.einsum("cnk,nd->ckd", probs - onehot[None], Z) / n  # (C, K, d)
+    rows = np.repeat([c for c, _ in combos], L)  # teacher of each batched run
+    flag = np.repeat([float(u) for _, u in combos], L)
+    lam_all = np.tile(lams, len(combos))
+    # the mixed targets (1 - lam) e_y + lam p_teacher of every sample, once: shape (CL, n, K)
+    targets = (1 - lam_all)[:, None, None] * onehot[None] + lam_all[:, None, None] * probs[rows]
+    correction = (flag * lam_all)[:, None, None, None] * full[rows][:, None]  # (CL, 1, K, d)
+    m = batch_size
+
+    def gradient(W, idx):
+        Zb = Z[idx]  # (S, m, d)
+        logits = Zb[None] @ np.swapaxes(W, -1, -2)  # (CL, S, m, K)
+        residual = _softmax_rows(logits) - targets[:, idx]
+        return np.swapaxes(residual, -1, -2) @ Zb[None] / m + correction
+
+    def excess(W):
+        logits = Z @ np.swapaxes(W, -1, -2)
+        top = logits.max(axis=-1)
+        log_norm = top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))
+        return np.mean(log_norm - logits[..., np.arange(n), y], axis=-1) - f_star
+
+    start = np.zeros((lam_all.size, n_seeds, K, d))
+    run = _run(lam_all, start, gradient, excess, rng=seed, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
+    out = {}
+    for i, combo in enumerate(combos):
+        part = slice(i * L, (i + 1) * L)
+        out[combo] = SGDRun(lams=lams, steps=run.steps, excess=run.excess[part], final=run.final[part])
+    return out
