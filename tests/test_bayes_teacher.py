@@ -191,3 +191,13 @@ def test_quadratic_features():
 
     out = quadratic_features(np.array([[1.0, 2.0, 3.0]]))
     np.testing.assert_allclose(out, [[1, 2, 3, 1, 2, 3, 4, 6, 9]])
+
+
+@pytest.mark.parametrize("temperature", [0.05, 10.0, 20.0])
+def test_the_population_student_of_extreme_teachers(temperature):
+    # Newton's method from scale 1 diverged for hot teachers; the root is bracketed now.
+    scale, excess = population_student(temperature=temperature, teacher_weight=1.0, d=D, radius=R)
+    assert scale == pytest.approx(1 / temperature, rel=1e-9)
+    assert excess == pytest.approx(teacher_kl(D, radius=R, temperature=temperature), rel=1e-9)
+    mixed_scale, _ = population_student(temperature=temperature, teacher_weight=0.5, d=D, radius=R)
+    assert min(1.0, 1 / temperature) < mixed_scale < max(1.0, 1 / temperature)
