@@ -39,6 +39,7 @@ CHAPTER_PAGES = [
     "chapters/10_variance_reduction",
     "chapters/11_fidelity_gap",
     "chapters/12_self_distillation",
+    "chapters/13_bayes_teacher",
 ]
 
 WIDTHS = (1400, 420)
