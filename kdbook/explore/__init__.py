@@ -21,7 +21,9 @@ Modules, named for the concept each explores:
 * :mod:`kdbook.explore.factors`: the data-geometry factor of chapter 7;
 * :mod:`kdbook.explore.bias`: optimization bias and monotonicity (chapters 8-9);
 * :mod:`kdbook.explore.variance`: partial variance reduction (chapter 10);
-* :mod:`kdbook.explore.fidelity`: the fidelity gap (chapter 11).
+* :mod:`kdbook.explore.fidelity`: the fidelity gap (chapter 11);
+* :mod:`kdbook.explore.self_distillation`: self-distillation as a spectral filter (chapter 12);
+* :mod:`kdbook.explore.bayes_teacher`: the teacher as an estimate of the Bayes probabilities (chapter 13).
 """
 
 from .core import explorer
