@@ -87,7 +87,9 @@ def draw_theorem1_training(
     converged = error <= CONVERGED_TOLERANCE
     verdict = (f"converged: relative error {error:.1e}" if converged
                else f"NOT converged: relative error {error:.1e} after {steps} steps")
-    fig, (left, right) = plt.subplots(2, 1, figsize=(7.2, 6.2), sharex=True, layout="constrained")
+    # A fixed layout (no constrained layout) keeps each of the explorable's frames cheap to draw.
+    fig, (left, right) = plt.subplots(2, 1, figsize=(7.2, 6.2), sharex=True)
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.09, top=0.89, hspace=0.22)
     resolved = np.where(history["loss"] > 1e-15, history["loss"], np.nan)  # below: rounding noise
     left.semilogy(history["step"], resolved, color=ROLE_COLORS["distillation"])
     label_axes(left, "gradient-descent step k", r"$L^1(w_k)$", "objective (eq. 1)")
@@ -195,7 +197,7 @@ def draw_theorem2_training(depth: int, init_scale: float, n: int, d: int, *, ste
                rf"$N = {depth}$, $\|w(0)\| = {init_scale:.0e}$, $n = {n}$, $d = {d}$: "
                rf"final $\|w - \hat w\| = {final:.1e}${verdict}")
     ax.legend(loc="best")
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.84)  # fixed: cheap frames
     return fig
 
 
