@@ -30,6 +30,19 @@ def test_draw_theorem1_training_reports_progress_and_labels_axes():
     plt.close(fig)
 
 
+def test_draw_theorem1_training_shows_gradient_descent_only():
+    # n = d: 40 plain gradient steps cannot converge; no second-order finish may hide that.
+    fig = draw_theorem1_training(20, 20, 1.0, 1.0, 40)
+    distance = fig.axes[1].lines[0].get_ydata()
+    assert len(distance) == 41, "one point per gradient step, nothing appended"
+    assert distance[-1] > 1e-3
+    assert fig.axes[1].get_title().startswith("NOT converged")
+    plt.close(fig)
+    fig = draw_theorem1_training(5, 20, 1.0, 1.0, 300)
+    assert fig.axes[1].get_title().startswith("converged")
+    plt.close(fig)
+
+
 def test_draw_theorem2_training():
     fig = draw_theorem2_training(2, 1e-3, 10, 20, steps=500)
     ax = fig.axes[0]
