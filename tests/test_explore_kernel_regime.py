@@ -27,7 +27,7 @@ def test_the_title_reports_a_risk_that_falls_with_n_for_a_wide_student():
     risks = []
     for n in (5, 40):
         title = draw_kernel_regime(1000, n).axes[0].get_title()
-        assert title.startswith(f"width p = 1000, n = {n}: transfer risk")
+        assert title.startswith(f"width D = 1000, n = {n}: transfer risk")
         risks.append(float(title.rsplit(" ", 1)[1]))
     assert risks[1] < risks[0]
 

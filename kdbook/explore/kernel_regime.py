@@ -30,7 +30,7 @@ def draw_kernel_regime(width: int = 1000, n: int = 10, *, seed: int = 0):
 
     Parameters
     ----------
-    width : int in [1, 20000], the student's width ``p``. Suggested grid: 10, 40, 1000.
+    width : int in [1, 20000], the student's width ``D``. Suggested grid: 10, 40, 1000.
     n : int in [1, 2000], transfer-set size. Suggested grid: 5, 10, 20, 40.
     seed : int >= 0, the transfer set (the features use seed + 1, the test inputs seed + 2).
 
@@ -61,7 +61,7 @@ def draw_kernel_regime(width: int = 1000, n: int = 10, *, seed: int = 0):
     ax.set_xlim(-LIMIT, LIMIT)
     ax.set_ylim(-LIMIT, LIMIT)
     ax.set_aspect("equal")
-    label_axes(ax, "input x₁", "input x₂", f"width p = {width}, n = {n}: transfer risk {risk:.3f}")
+    label_axes(ax, "input x₁", "input x₂", f"width D = {width}, n = {n}: transfer risk {risk:.3f}")
     ax.legend(loc="lower center", fontsize=10, framealpha=0.9)
     return fig
 
@@ -75,7 +75,7 @@ def kernel_regime_explorer(*, width: int = 1000, n: int = 10, seed: int = 0):
     import ipywidgets as widgets
 
     controls = {
-        "width": widgets.IntSlider(value=width, min=2, max=4000, description="width p", continuous_update=False),
+        "width": widgets.IntSlider(value=width, min=2, max=4000, description="width D", continuous_update=False),
         "n": widgets.IntSlider(value=n, min=1, max=200, description="transfer set n", continuous_update=False),
     }
     return explorer(lambda width, n: draw_kernel_regime(width, n, seed=seed), controls,
