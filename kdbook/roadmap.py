@@ -45,6 +45,7 @@ CHAPTERS = (
     Chapter(11, "Fidelity gap", "Beyond the linear model", (2,)),
     Chapter(12, "Self-distillation\nspectral filter", "After the paper", (2,)),
     Chapter(13, "Bayes teacher\nbias vs variance", "After the paper", (1, 10)),
+    Chapter(14, "Wide networks\nkernel regime", "After the paper", (2, 5, 10)),
 )
 
 _PART_COLORS = ("#dbe9f6", "#d6efe6", "#fbe8c8", "#f3dce9", "#e4e4e4", "#e8e0f5")

@@ -27,7 +27,7 @@ import numpy as np
 from kdbook import fidelity as fd, variance
 from kdbook.data import load_digits_split
 from kdbook.explore import bias, bounds, core, factors, fidelity as fw, geometry, training, variance as vw
-from kdbook.explore import bayes_teacher as bt, self_distillation as sd
+from kdbook.explore import bayes_teacher as bt, kernel_regime as kr, self_distillation as sd
 
 rng = np.random.default_rng(0)
 A, b, x_true = variance.make_least_squares(60, 4, seed=0)
@@ -50,6 +50,7 @@ BUILDERS = {
     "monotonicity": lambda: bias.monotonicity_explorer(n=2, d=12),
     "self_distillation": lambda: sd.self_distillation_explorer(rounds=2),
     "bayes_teacher": lambda: bt.bayes_teacher_explorer(temperature=0.7, teacher_weight=0.5),
+    "kernel_regime": lambda: kr.kernel_regime_explorer(width=100, n=8),
 }
 APPS = {}
 
@@ -72,7 +73,8 @@ def describe(name):
 """
 
 EXPLORERS = ["teacher_scale", "beta", "rate", "data_geometry", "theorem1", "theorem2", "solution_gap", "kd_sgd",
-             "fidelity", "angle_survival", "optimization_bias", "monotonicity", "self_distillation", "bayes_teacher"]
+             "fidelity", "angle_survival", "optimization_bias", "monotonicity", "self_distillation",
+             "bayes_teacher", "kernel_regime"]
 TIMEOUT = 300  # seconds before giving up on a message (a hang guard, not a speed assertion)
 
 

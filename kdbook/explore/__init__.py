@@ -23,7 +23,8 @@ Modules, named for the concept each explores:
 * :mod:`kdbook.explore.variance`: partial variance reduction (chapter 10);
 * :mod:`kdbook.explore.fidelity`: the fidelity gap (chapter 11);
 * :mod:`kdbook.explore.self_distillation`: self-distillation as a spectral filter (chapter 12);
-* :mod:`kdbook.explore.bayes_teacher`: the teacher as an estimate of the Bayes probabilities (chapter 13).
+* :mod:`kdbook.explore.bayes_teacher`: the teacher as an estimate of the Bayes probabilities (chapter 13);
+* :mod:`kdbook.explore.kernel_regime`: wide networks in the kernel regime (chapter 14).
 """
 
 from .core import explorer

@@ -40,6 +40,7 @@ CHAPTER_PAGES = [
     "chapters/11_fidelity_gap",
     "chapters/12_self_distillation",
     "chapters/13_bayes_teacher",
+    "chapters/14_kernel_regime",
 ]
 
 WIDTHS = (1400, 420)
