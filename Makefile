@@ -109,7 +109,7 @@ build-check: $(STAMP)
 
 # One chapter, quickly: `make chapter CH=05` runs nbval over it (putting its
 # outputs into the book's cache, which `make book` then reuses), builds it with
-# the root page and the bibliography (-n -W; references to the pages left out
+# the root page, the bibliography and the glossary (-n -W; references to the pages left out
 # resolve to plain text, see scripts/subset_book.py) into _build/chapter from
 # that cache, and runs the browser checks on that build.
 CHAPTER_OUT := _build/chapter
