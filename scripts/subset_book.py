@@ -2,8 +2,8 @@
 
     python scripts/subset_book.py [--cache DIR] OUT chapters/05_theorem3.ipynb [more chapters]
 
-writes OUT/_toc.yml (the book's root page, the given chapters and the
-bibliography page, which every citation needs) and
+writes OUT/_toc.yml (the book's root page, the given chapters, and the
+bibliography and glossary pages, which citations and terms need) and
 OUT/_config.yml (the book's _config.yml, plus the Sphinx extension
 ``scripts/outside_refs.py``). Build with
 
@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 from browser_checks import toc_pages  # noqa: E402
 
-# Built in every subset: the bibliography page (a {cite} needs it).
-ALWAYS = ["reference/bibliography"]
+# Built in every subset when the book has them: the bibliography page (a
+# {cite} needs it) and the glossary (a {term} needs it).
+ALWAYS = ["reference/bibliography", "reference/glossary"]
 # Targets a page defines: (label)= lines, :label:/:name: options, mystnb figure names.
 TARGETS = [re.compile(r"\(([\w:.-]+)\)="), re.compile(r":(?:label|name):\s*([\w:.-]+)"),
            re.compile(r'"name":\s*"([\w:.-]+)"')]
@@ -71,7 +72,7 @@ def main() -> None:
         chapters.append(page)
     root = full[0]
     # citations resolve only where the {bibliography} page is built
-    chapters += [page for page in ALWAYS if page not in chapters]
+    chapters += [page for page in ALWAYS if page in full and page not in chapters]
     args.out.mkdir(parents=True, exist_ok=True)
     toc = {"format": "jb-book", "root": root, "chapters": [{"file": page} for page in chapters]}
     (args.out / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))

@@ -7,8 +7,9 @@ line pointing pip at PyTorch's CPU index is set aside (no network here; these
 machines serve the same CPU wheel, torch==2.13.0+cpu, from a local
 directory). The environment has no myst-nb, as on Binder and Colab, so the
 chapters run only if kdbook.book's glue fallback works. One environment per
-test session (one pytest-xdist worker: the tests that use it share the
-xdist group "binder-env"): building it takes a minute or two.
+test session (one pytest-xdist worker: make unit runs each file in one worker,
+and the tests that use it share the xdist group "binder-env"): building it
+takes a minute or two.
 """
 
 import ast
@@ -138,7 +139,7 @@ def run_in(python, code, **env):
 
 
 @pytest.mark.binder
-@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment (also under --dist loadgroup)
 def test_binder_environment_is_consistent_and_has_no_myst_nb(binder_python):
     pip(binder_python, "check")
     out = run_in(binder_python, "import importlib.util, sys, torch, kdbook, kdbook.explore\n"
@@ -174,7 +175,7 @@ def test_every_chapter_import_is_found_by_the_parser():
 
 
 @pytest.mark.binder
-@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment (also under --dist loadgroup)
 def test_binder_environment_imports_every_chapter_module(binder_python):
     script = (
         "import json, sys\n"
@@ -195,7 +196,7 @@ def test_binder_environment_imports_every_chapter_module(binder_python):
 
 
 @pytest.mark.binder
-@pytest.mark.xdist_group("binder-env")  # one worker builds the environment once (make unit: --dist loadgroup)
+@pytest.mark.xdist_group("binder-env")  # one worker builds the environment (also under --dist loadgroup)
 def test_binder_environment_runs_a_chapter_end_to_end(binder_python, tmp_path):
     # MPLBACKEND=Agg as on a headless server: figures must still appear.
     executed = tmp_path / CHAPTER.name

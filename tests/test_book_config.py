@@ -109,7 +109,7 @@ def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
     assert test.index("rm -rf _build\n") < test.index("--output-sync=target check"), "make test starts from scratch"
     checks = _make("check")
     assert "ruff check kdbook tests benchmarks scripts" in checks
-    assert "pytest -p no:cacheprovider -n 2 --dist loadgroup tests --ignore=tests/browser" in checks
+    assert "pytest -p no:cacheprovider -n 2 --dist loadfile tests --ignore=tests/browser" in checks
     assert "scripts/check_notebooks.py chapters" in checks
     timeout = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
     nbval = (f"--nbval-lax --nbval-cell-timeout {timeout} -p scripts.nbval_cache -n 2 --dist loadfile "
