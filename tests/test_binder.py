@@ -217,5 +217,8 @@ def test_binder_environment_runs_a_chapter_end_to_end(binder_python, tmp_path):
     figures = [c for c in cells if "figure" in c["metadata"].get("mystnb", {})]
     assert figures, f"{CHAPTER.name} has no labelled figure to check"
     for cell in figures:
-        shown = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        # A matplotlib figure shows as a PNG; an explorable (the chapter's interactive figure) as HTML
+        # whose first frame is an inline PNG.
+        shown = [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})
+                 or "data:image/" in "".join(o.get("data", {}).get("text/html", ""))]
         assert shown, f"figure {cell['metadata']['mystnb']['figure'].get('name')} was not shown"
