@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD_FLAGS := -n -W --keep-going
 
-.PHONY: install book test lint unit notebooks-clean nbval build-check browser browser-check clean benchmark strip
+.PHONY: install book test lint unit notebooks-clean nbval build-check browser browser-check clean benchmark strip axe pdf pdf-check
 
 install: $(STAMP)
 
@@ -37,7 +37,7 @@ book: $(STAMP)
 
 # The browser is checked first, so that a machine without one stops at once.
 test: $(STAMP) browser
-	$(MAKE) lint unit notebooks-clean nbval build-check browser-check
+	$(MAKE) lint unit notebooks-clean nbval build-check browser-check pdf-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check kdbook tests benchmarks scripts
@@ -62,8 +62,36 @@ browser:
 # Every page at 1400 px and 420 px, every explorable stepped with the keyboard,
 # in headless Chromium, over the book that build-check built. A missing
 # browser fails; it never skips.
-browser-check: $(STAMP) browser
+browser-check: $(STAMP) browser axe
 	$(BIN)/python -m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml
+
+# axe-core for the accessibility checks of tests/browser: the npm package, unpacked
+# into tests/browser/vendor (not committed); npm itself from apt-get when missing.
+AXE_VERSION := 4.10.3
+AXE := tests/browser/vendor/axe.min.js
+
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; \
+	  else echo "axe-core comes from the npm registry: install npm (Node.js) first." >&2; exit 1; fi; }
+	mkdir -p $(@D)
+	cd $(@D) && rm -rf package && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz && mv package/axe.min.js package/LICENSE . \
+	  && rm -rf package axe-core-$(AXE_VERSION).tgz
+
+# The whole book as one PDF (_build/pdf/kdbook.pdf), printed from the built HTML by
+# the headless Chromium of the browser checks, with the book's print stylesheet
+# (scripts/make_pdf.py; no notebook runs again). pdf-check: every chapter in its
+# outline, no raw TeX in its text.
+pdf: $(STAMP) browser
+	test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python scripts/make_pdf.py _build/html --toc _toc.yml --out _build/pdf/kdbook.pdf
+
+pdf-check: pdf
+	$(BIN)/python scripts/make_pdf.py --check _build/pdf/kdbook.pdf --toc _toc.yml
 
 # bench_pages.py measures the built book: build it first if it is not there.
 benchmark: $(STAMP) browser

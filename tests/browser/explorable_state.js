@@ -29,5 +29,6 @@ const [fig, input, done] = arguments;
     alt: img.getAttribute("alt") || "", readout: readout.textContent.trim(),
     valuetext: input.getAttribute("aria-valuetext") || "", focused: document.activeElement === input,
     decoded: decoded && img.naturalWidth > 0, others,
+    live: fig.querySelector("[aria-live]") ? fig.querySelector("[aria-live]").textContent.trim() : null,
   });
 })().catch((e) => done({error: "the explorable state script failed: " + e}));
