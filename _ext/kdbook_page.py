@@ -22,6 +22,11 @@ A Sphinx extension, loaded through ``sphinx.local_extensions`` in ``_config.yml`
   The printed line under an explorable names its web page (``html.baseurl``).
 - **Table index headers.** pandas writes the index column's header as an empty
   ``<th></th>``; it is given the text "index" for screen readers only.
+- **Bibliography entries.** docutils marks each entry ``role="doc-biblioentry"``
+  inside a ``role="list"``; that role is deprecated in DPUB-ARIA 1.1 and no
+  longer a list item, so assistive technology (and axe-core's
+  aria-required-children) sees a list without items. Entries become
+  ``role="listitem"``.
 """
 
 from __future__ import annotations
@@ -122,6 +127,7 @@ def externalize_page(path: Path, outdir: Path, page_url: str | None) -> int:
 
     new = _BOX.sub(box, text)
     new = _EMPTY_TH.sub(lambda m: f"<th{m.group(1) or ''}>{SR_ONLY}</th>", new)
+    new = new.replace('role="doc-biblioentry"', 'role="listitem"')
     if new != text:
         path.write_text(new, encoding="utf-8")
     return moved

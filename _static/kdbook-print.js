@@ -49,4 +49,11 @@
   window.addEventListener("afterprint", screen);
   const media = window.matchMedia("print");
   media.addEventListener("change", function (event) { (event.matches ? print : screen)(); });
+  // A print layout whose width changes (print preview's paper size) is fitted again.
+  window.addEventListener("resize", function () {
+    if (media.matches) {
+      fitted.splice(0).forEach(function (box) { box.style.fontSize = ""; });
+      fitEquations();
+    }
+  });
 })();
