@@ -82,6 +82,7 @@ def print_page(driver, url: str) -> tuple[bytes, list]:
     problems = bc.load(driver, url)
     if problems:
         raise SystemExit(f"{url}: {problems}")
+    bc.load_all_images(driver)  # figures load lazily on screen
     bc.emulate_print(driver, True)
     errors, headings = driver.execute_async_script(_PREPARE)
     if errors:

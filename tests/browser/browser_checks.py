@@ -391,9 +391,22 @@ def dark_failures(driver) -> list[str]:
     return failures
 
 
+def load_all_images(driver) -> None:
+    """Load the lazy images too (as printing does), and wait for every image."""
+    driver.execute_async_script(
+        "const done = arguments[0];"
+        "const images = Array.from(document.images);"
+        "images.forEach((img) => { if (img.loading === 'lazy') img.loading = 'eager'; });"
+        "Promise.all(images.map((img) => img.complete ? null : new Promise((resolve) => {"
+        "  img.addEventListener('load', resolve); img.addEventListener('error', resolve); })))"
+        ".then(() => done());"
+    )
+
+
 def artifact_checks(driver) -> list[str]:
     """Issue 23 on the loaded page: weight at load, print, accessibility, dark mode."""
     failures = weight_failures(driver)
+    load_all_images(driver)  # the other checks look at every figure
     failures += print_failures(driver)
     failures += accessibility_failures(driver)
     failures += dark_failures(driver)
