@@ -22,10 +22,11 @@ A Sphinx extension, loaded through ``sphinx.local_extensions`` in ``_config.yml`
   The printed line under an explorable names its web page (``html.baseurl``).
 - **Table index headers.** pandas writes the index column's header as an empty
   ``<th></th>``; it is given the text "index" for screen readers only.
-- **Figures load when needed.** Every image of the book's own (``_images/``,
-  ``_explorables/``) gets ``loading="lazy"``: the browser fetches a figure as
-  it nears the viewport, so a chapter page loads its text and first figures,
-  not all of them (the print stylesheet and the PDF load them all first).
+- **Figures load when needed.** Every figure (``_images/``) gets
+  ``loading="lazy"``: the browser fetches a figure as it nears the viewport,
+  so a chapter page loads its text and first figures, not all of them (the
+  checks and the PDF load them all first). An explorable's initial frame
+  stays eager: its script swaps frames into it.
 - **Bibliography entries.** docutils marks each entry ``role="doc-biblioentry"``
   inside a ``role="list"``; that role is deprecated in DPUB-ARIA 1.1 and no
   longer a list item, so assistive technology (and axe-core's
@@ -54,7 +55,7 @@ _IMG_SRC = re.compile(r'(<img class="kd-frame"[^>]*?\bsrc=")(data:[^"]+)(")')
 _DATA = re.compile(r"data:(image/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)")
 _WEB_NOTE = re.compile(r'<p class="kd-web-note">[^<]*</p>')
 _EMPTY_TH = re.compile(r"<th(\s[^>]*)?>\s*</th>")
-_OWN_IMG = re.compile(r'<img\b(?![^>]*\bloading=)([^>]*\bsrc="(?:\.\./)*(?:_images|_explorables)/)')
+_OWN_IMG = re.compile(r'<img\b(?![^>]*\bloading=)([^>]*\bsrc="(?:\.\./)*_images/)')
 SR_ONLY = '<span class="visually-hidden">index</span>'
 
 

@@ -12,6 +12,7 @@ const [fig, input, done] = arguments;
     return;
   }
   let decoded = true;
+  if (img.loading === "lazy") img.loading = "eager";  // decode() of a lazy image out of view never settles
   try { await img.decode(); } catch (e) { decoded = false; }
   const src = img.getAttribute("src") || "";
   let h = 2166136261;  // FNV-1a: compare frames without sending data URIs back
