@@ -34,11 +34,11 @@ NBVAL := $(PYTEST) --nbval-lax --nbval-cell-timeout 300 -p scripts.nbval_cache
 EXEC_CACHE := _build/.jupyter_cache
 # Checks of the built book: each runs after build-check inside `make test`.
 # A new check of the built HTML (or PDF) adds its target here.
-BOOK_CHECKS := browser-check
+BOOK_CHECKS := browser-check pdf-check
 CHECKS := lint unit notebooks-clean nbval build-check $(BOOK_CHECKS)
 
 .PHONY: install book test check lint unit notebooks-clean nbval build-check browser browser-check clean benchmark \
-	bench-build strip chapter
+	bench-build strip chapter axe pdf pdf-check
 
 install: $(STAMP)
 
@@ -79,11 +79,12 @@ test: $(STAMP) browser
 check: $(CHECKS)
 
 # Inside `make check` (so `make test`) nbval fills the build's cache, the build
-# waits for it, and the checks of the built book wait for the build.
-# Run alone, `make build-check` and `make browser-check` do just their part.
+# waits for it, and the checks of the built book (and the PDF printed from it)
+# wait for the build. Run alone, `make build-check`, `make browser-check` and
+# `make pdf` do just their part.
 ifneq ($(filter check,$(MAKECMDGOALS)),)
 build-check: nbval
-$(BOOK_CHECKS): build-check
+$(BOOK_CHECKS) pdf: build-check
 endif
 
 lint: $(STAMP)
@@ -136,8 +137,36 @@ browser:
 # Every page at 1400 px and 420 px, every explorable stepped with the keyboard,
 # in headless Chromium, over the book that build-check built. A missing
 # browser fails; it never skips.
-browser-check: $(STAMP) browser
+browser-check: $(STAMP) browser axe
 	$(PYTEST) tests/browser --book-html _build/html --book-toc _toc.yml
+
+# axe-core for the accessibility checks of tests/browser: the npm package, unpacked
+# into tests/browser/vendor (not committed); npm itself from apt-get when missing.
+AXE_VERSION := 4.10.3
+AXE := tests/browser/vendor/axe.min.js
+
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; \
+	  else echo "axe-core comes from the npm registry: install npm (Node.js) first." >&2; exit 1; fi; }
+	mkdir -p $(@D)
+	cd $(@D) && rm -rf package && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+	  && tar -xzf axe-core-$(AXE_VERSION).tgz && mv package/axe.min.js package/LICENSE . \
+	  && rm -rf package axe-core-$(AXE_VERSION).tgz
+
+# The whole book as one PDF (_build/pdf/kdbook.pdf), printed from the built HTML by
+# the headless Chromium of the browser checks, with the book's print stylesheet
+# (scripts/make_pdf.py; no notebook runs again). pdf-check: every chapter in its
+# outline, no raw TeX in its text.
+pdf: $(STAMP) browser
+	test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python scripts/make_pdf.py _build/html --toc _toc.yml --out _build/pdf/kdbook.pdf
+
+pdf-check: pdf
+	$(BIN)/python scripts/make_pdf.py --check _build/pdf/kdbook.pdf --toc _toc.yml
 
 # bench_pages.py measures the built book: build it first if it is not there.
 benchmark: $(STAMP) browser

@@ -83,7 +83,8 @@ def test_no_macro_makes_a_double_script_where_the_book_uses_it():
 
 def test_book_stylesheet_lets_wide_equations_scroll():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
-    assert config["html_css_files"] == ["kdbook.css"]
+    assert config["html_css_files"][0] == "kdbook.css"
+    assert {"kdbook-print.css", "kdbook-dark.css"} <= set(config["html_css_files"])  # issue 23
     css = (ROOT / "_static" / "kdbook.css").read_text()
     assert 'div.math > mjx-container[display="true"]' in css and "min-width: 0 !important" in css
     # pydata-sphinx-theme logs a console error on every first visit without it

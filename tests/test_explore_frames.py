@@ -58,10 +58,14 @@ def test_frames_equal_the_draw_function_at_their_settings():
 def test_keys_alt_and_html_contract():
     ex = make(initial={"slope": 2})
     assert set(ex.frames) == {f"slope={s}|offset={o}" for s in ("-1", "0.5", "2") for o in ("0.0", "1.0")}
-    assert ex.frames["slope=0.5|offset=1.0"].alt == "A line of slope 0.5 and offset 1.0"
+    assert ex.frames["slope=0.5|offset=1.0"].alt == "A line of slope 0.5 and offset 1.0. Title: slope 0.5"
     page = ex._repr_html_()
     assert page == ex._repr_mimebundle_()["text/html"]
-    assert f'<figure class="kd-explorable" data-kd-name="line-demo" data-kd-seconds="{ex.render_seconds:.2f}">' in page
+    assert (f'<div class="kd-explorable" data-kd-name="line-demo" data-kd-seconds="{ex.render_seconds:.2f}" '
+            'role="group" aria-label="Explorable figure, controls: slope and offset">') in page
+    # Without JavaScript no control shows (the script unhides them); one polite live region.
+    assert '<div class="kd-controls" hidden>' in page
+    assert page.count('aria-live="polite"') == 1
     assert ex.render_seconds > 0
     inputs = re.findall(r"<input [^>]*>", page)
     assert len(inputs) == 2
@@ -72,9 +76,11 @@ def test_keys_alt_and_html_contract():
     assert page.count('<output class="kd-value"') == 2
     img = re.search(r"<img [^>]*>", page).group(0)
     assert 'class="kd-frame"' in img and 'data-kd-key="slope=2|offset=0.0"' in img
-    assert 'alt="A line of slope 2 and offset 0.0"' in img
-    assert '<p class="kd-note">' in page and "precomputed" in page and "Binder or Colab" in page
-    assert "http" not in page.replace("Binder", ""), "no CDN or remote resource"
+    assert 'alt="A line of slope 2 and offset 0.0. Title: slope 2"' in img
+    # The launch note is the chapter's admonition, not part of the explorable; print names the web page.
+    assert '<p class="kd-note"' not in page and "Binder" not in page and "rocket" not in page
+    assert '<p class="kd-web-note">' in page
+    assert "http" not in page, "no CDN or remote resource"
     data = json.loads(re.search(r'<script type="application/json" class="kd-frames">(.*?)</script>', page).group(1))
     assert set(data["frames"]) == set(ex.frames)
     # The initial frame is inlined once (in the img); the others are in the JSON.
@@ -85,7 +91,7 @@ def test_keys_alt_and_html_contract():
     assert base64.b64decode(encoded) == ex.frames["slope=-1|offset=1.0"].data
 
 
-def test_default_initial_is_the_middle_and_note_is_extended():
+def test_default_initial_is_the_middle_and_note_is_shown():
     ex = make(grid={"slope": [-2, -1, 1, 2]}, labels={"slope": "slope"}, formats={"slope": "{:g}"},
               alt="slope {slope}", note="Try a negative slope.")
     assert ex.initial_key == "slope=-1"
@@ -156,3 +162,16 @@ def test_a_step_that_changes_nothing_is_rejected_and_figures_are_closed():
     assert len(plt.get_fignums()) == before
     make()
     assert len(plt.get_fignums()) == before
+
+
+def test_alt_states_the_numbers_in_the_frames_title():
+    def titled(slope):
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot([0, 1], [0, slope])
+        ax.set_title(rf"$\kappa = {slope}$: risk {slope / 10:.2f}")
+        fig.suptitle(rf"$\|w_*\| = {2 * slope}$")
+        return fig
+
+    ex = static_explorable(titled, {"slope": [1, 2, 3]}, name="titled", labels={"slope": "slope"},
+                           formats={"slope": "{:d}"}, alt="A line of slope {slope}")
+    assert ex.frames["slope=2"].alt == "A line of slope 2. Title: ‖w_*‖ = 4; κ = 2: risk 0.20"

@@ -13,17 +13,28 @@ myst-nb and its inlined script adds about 4.7 MB a page, Panel's embed fails
 a few dozen inlined images and twenty lines of JavaScript pass ``-W``, work
 from ``file://`` and stay well under the 2.5 MB page budget.
 
-The HTML contract (the browser test relies on it)::
+The HTML contract (the browser tests and the book's build rely on it)::
 
-    <figure class="kd-explorable" data-kd-name=NAME>
-      <input type="range" class="kd-control" data-kd-param=P min=0 max=K-1 step=1
-             value=I aria-valuetext="label = value"> <output class="kd-value">
-      ...one per control...
-      <img class="kd-frame" data-kd-key="p1=v1|p2=v2" alt="...">
-      <p class="kd-note">...</p>
+    <div class="kd-explorable" data-kd-name=NAME role="group" aria-label="...">
+      <div class="kd-controls" hidden>   (shown by the script: no JavaScript, no controls)
+        <input type="range" class="kd-control" data-kd-param=P min=0 max=K-1 step=1
+               value=I aria-valuetext="label = value"> <output class="kd-value">
+        ...one per control...
+      </div>
+      <img class="kd-frame" data-kd-key="p1=v1|p2=v2" alt="..." src=...>   (the initial setting)
+      <p class="kd-live" aria-live="polite"></p>   (reads the new frame's description)
+      <p class="kd-web-note">...</p>               (printed only: where the controls are)
       <script type="application/json" class="kd-frames">...</script>
       <script>...</script>
-    </figure>
+    </div>
+
+The output is self-contained (frames as data URIs), so it works in Jupyter and
+on Colab. The book's build (``_ext/kdbook_page.py``) moves the frames into files
+under ``_explorables/`` and rewrites the page to reference them; the script loads
+them on demand (when the explorable nears the viewport, or on first focus or
+touch) by plain ``<img>`` loads, which also work from ``file://``. Chapters make
+the cell a numbered figure with a caption through the cell's ``mystnb.figure``
+metadata; how to launch the live version is the chapter's own admonition.
 """
 
 from __future__ import annotations
@@ -54,10 +65,8 @@ MAX_FRAMES = 60
 _NAME = re.compile(r"[a-z0-9-]+")
 _PARAM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-NOTE = (
-    "The values on these controls were precomputed when the book was built. "
-    "Launch this page (rocket icon at the top: Binder or Colab) to run the live version with any value."
-)
+#: The line a printed explorable shows under its frame (the build names the web page).
+WEB_NOTE = "Interactive figure: its controls work on the book's web page."
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,7 @@ class StaticExplorable:
     params: list
     frames: dict = field(repr=False)
     initial_key: str = ""
-    note: str = NOTE
+    note: str = ""
     render_seconds: float = 0.0
 
     @property
@@ -152,7 +161,8 @@ def static_explorable(
     fixed : mapping, optional
         Extra keyword arguments passed to every ``draw`` call.
     note : str, optional
-        A sentence appended to the standard note.
+        A sentence shown under the frame (how to launch the live version is the
+        chapter's own "Run this live" admonition, not part of the explorable).
     dpi : float
         Resolution of the frames (100 dpi keeps a 7.5 in figure at column width).
 
@@ -174,8 +184,7 @@ def static_explorable(
     initial_key = _key(params, start)
     for p, index in zip(params, start, strict=True):
         p["initial"] = index
-    text = NOTE if note is None else f"{NOTE} {note}"
-    return StaticExplorable(name, params, frames, initial_key, text, seconds)
+    return StaticExplorable(name, params, frames, initial_key, note or "", seconds)
 
 
 def _check_grid(grid, labels, formats) -> list:
@@ -303,7 +312,7 @@ def _render_all(draw, params, fixed, alt, dpi) -> dict:
     from .._threads import single_threaded
 
     shape = [len(p["values"]) for p in params]
-    pixels = {}
+    pixels, titles = {}, {}
     with single_threaded():
         for index in itertools.product(*(range(k) for k in shape)):
             point = {p["name"]: p["values"][i] for p, i in zip(params, index, strict=True)}
@@ -313,6 +322,7 @@ def _render_all(draw, params, fixed, alt, dpi) -> dict:
                 if not isinstance(figure, Figure):
                     raise TypeError(f"draw must return a matplotlib Figure, got {type(figure).__name__} at {point}")
                 pixels[index] = render_pixels(figure, dpi)
+                titles[index] = figure_titles(figure)
             finally:
                 if isinstance(figure, Figure):
                     plt.close(figure)
@@ -323,8 +333,39 @@ def _render_all(draw, params, fixed, alt, dpi) -> dict:
         key = _key(params, index)
         shown = {p["name"]: p["shown"][i] for p, i in zip(params, index, strict=True)}
         values = {p["name"]: p["values"][i] for p, i in zip(params, index, strict=True)}
-        frames[key] = Frame(values, key, alt.format(**shown), mime, encode(image))
+        text = alt.format(**shown)
+        if titles[index]:
+            text = f"{text.rstrip('. ')}. Title: {titles[index]}"
+        frames[key] = Frame(values, key, text, mime, encode(image))
     return frames
+
+
+_TEX_WORDS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "eta": "η",
+    "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "omega": "ω", "Delta": "Δ", "Theta": "Θ", "Sigma": "Σ", "Omega": "Ω", "|": "‖", "cdot": "·", "times": "×",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "approx": "≈", "infty": "∞", "to": "→", "pm": "±", "%": "%",
+}
+
+
+def _plain(text: str) -> str:
+    """Matplotlib mathtext written as plain unicode (alt text must not show TeX)."""
+    text = re.sub(r"\\(mathrm|mathbf|mathit|text|operatorname)\{([^{}]*)\}", r"\2", text)
+    text = re.sub(r"\\([A-Za-z]+|[|%])", lambda m: _TEX_WORDS.get(m.group(1), m.group(1)), text)
+    return re.sub(r"\s+", " ", text.replace("$", "").replace("{", "").replace("}", "")).strip()
+
+
+def figure_titles(figure: Figure) -> str:
+    """The suptitle and axes titles of ``figure`` as plain text: they often state numbers the alt must give."""
+    parts = []
+    if figure._suptitle is not None and figure._suptitle.get_visible():
+        parts.append(figure._suptitle.get_text())
+    for axes in figure.axes:
+        for loc in ("left", "center", "right"):
+            title = axes.get_title(loc)
+            if title.strip():
+                parts.append(title)
+    return "; ".join(_plain(t) for t in parts if t.strip())
 
 
 def _check_steps_change(params, pixels) -> None:
@@ -363,36 +404,61 @@ def _best_encoding(pixels):
 
 
 _SCRIPT = """(function () {
-  document.querySelectorAll('figure.kd-explorable[data-kd-name="%s"]').forEach(function (fig) {
-    if (fig.getAttribute('data-kd-ready')) return;
-    fig.setAttribute('data-kd-ready', '1');
-    var data = JSON.parse(fig.querySelector('script.kd-frames').textContent);
-    var img = fig.querySelector('img.kd-frame');
-    var inputs = Array.prototype.slice.call(fig.querySelectorAll('input.kd-control'));
+  document.querySelectorAll('.kd-explorable[data-kd-name="%s"]').forEach(function (box) {
+    if (box.getAttribute('data-kd-ready')) return;
+    box.setAttribute('data-kd-ready', '1');
+    var data = JSON.parse(box.querySelector('script.kd-frames').textContent);
+    var img = box.querySelector('img.kd-frame'), live = box.querySelector('.kd-live');
+    var inputs = Array.prototype.slice.call(box.querySelectorAll('input.kd-control'));
     data.frames[img.getAttribute('data-kd-key')].src = img.getAttribute('src');
+    var cache = null;
+    function load() {  // every frame, once: later swaps come from the browser's image cache
+      if (cache) return;
+      cache = Object.keys(data.frames).map(function (key) {
+        var im = new Image();
+        im.src = data.frames[key].src;
+        return im;
+      });
+    }
     function update() {
+      load();
       var key = inputs.map(function (input, i) {
         var p = data.params[i], shown = p.shown[Number(input.value)];
         input.setAttribute('aria-valuetext', p.label + ' = ' + shown);
-        fig.querySelector('output[data-kd-param="' + p.name + '"]').textContent = shown;
+        box.querySelector('output[data-kd-param="' + p.name + '"]').textContent = shown;
         return p.name + '=' + shown;
       }).join('|');
       var frame = data.frames[key];
       img.setAttribute('src', frame.src);
       img.setAttribute('alt', frame.alt);
       img.setAttribute('data-kd-key', key);
+      if (live) live.textContent = frame.alt;
     }
     inputs.forEach(function (input) { input.addEventListener('input', update); });
+    box.addEventListener('focusin', load);
+    box.addEventListener('pointerdown', load);
+    if ('IntersectionObserver' in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); load(); }
+      }, {rootMargin: '300px 0px'});
+      seen.observe(box);
+    }
+    box.querySelector('.kd-controls').hidden = false;  // no script, no controls
   });
 })();"""
 
 _STYLE = (
     "<style>.kd-explorable .kd-controls{display:flex;flex-wrap:wrap;gap:.3rem 1.5rem;margin:.3rem 0}"
+    ".kd-explorable .kd-controls[hidden]{display:none}"
     ".kd-explorable .kd-row{display:flex;align-items:center;gap:.5rem}"
     ".kd-explorable input.kd-control{width:11rem;max-width:55vw}"
     ".kd-explorable output.kd-value{min-width:3.5em;font-variant-numeric:tabular-nums}"
     ".kd-explorable img.kd-frame{max-width:100%;height:auto;display:block}"
-    ".kd-explorable .kd-note{font-size:.85em;opacity:.8;margin:.2rem 0}</style>"
+    ".kd-explorable .kd-note{font-size:.85em;margin:.2rem 0}"
+    ".kd-explorable .kd-live{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+    "white-space:nowrap;margin:-1px;padding:0;border:0}"
+    ".kd-explorable .kd-web-note{display:none;font-size:.85em;margin:.2rem 0}"
+    "@media print{.kd-explorable .kd-controls{display:none}.kd-explorable .kd-web-note{display:block}}</style>"
 )
 
 
@@ -420,13 +486,17 @@ def _html(ex: StaticExplorable) -> str:
         },
     }
     data = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+    over = " and ".join(p["label"] for p in ex.params)
+    note = f'<p class="kd-note">{esc(ex.note)}</p>' if ex.note else ""
     return (
         # data-kd-seconds: the build time spent drawing the frames (benchmarks/bench_pages.py sums it).
-        f'<figure class="kd-explorable" data-kd-name="{ex.name}" data-kd-seconds="{ex.render_seconds:.2f}">{_STYLE}'
-        f'<div class="kd-controls">{"".join(rows)}</div>'
+        f'<div class="kd-explorable" data-kd-name="{ex.name}" data-kd-seconds="{ex.render_seconds:.2f}" '
+        f'role="group" aria-label="{esc(f"Explorable figure, controls: {over}")}">{_STYLE}'
+        f'<div class="kd-controls" hidden>{"".join(rows)}</div>'
         f'<img class="kd-frame" data-kd-key="{esc(ex.initial_key)}" alt="{esc(first.alt)}" '
         f'width="{width}" height="{height}" src="{first.src}">'
-        f'<p class="kd-note">{esc(ex.note)}</p>'
+        f'<p class="kd-live" aria-live="polite"></p>{note}'
+        f'<p class="kd-web-note">{esc(WEB_NOTE)}</p>'
         f'<script type="application/json" class="kd-frames">{data}</script>'
-        f"<script>{_SCRIPT % ex.name}</script></figure>"
+        f"<script>{_SCRIPT % ex.name}</script></div>"
     )

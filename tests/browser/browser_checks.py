@@ -57,9 +57,19 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
-#: Console messages known to be harmless: sphinx-thebe's script is included twice
-#: by the theme and the second copy redeclares a top-level constant.
-ALLOWED_CONSOLE = ("Identifier 'THEBE_JS_URL' has already been declared",)
+#: Console messages known to be harmless: none (issue 23 removed sphinx-thebe's
+#: duplicate configuration script at its source, _ext/kdbook_page.py).
+ALLOWED_CONSOLE = ()
+
+#: The printed column: A4 (210 mm) less two 15 mm margins, in CSS px (96 per inch),
+#: as scripts/make_pdf.py prints the book.
+PRINT_WIDTH = 680
+#: The book's own bytes a page may load (HTML and images; not the theme or MathJax).
+PAGE_BYTES_BUDGET = 400_000
+#: Mean luminance (0-255, Rec. 709 luma of the sRGB pixels) a figure may have in dark mode.
+DARK_MAX_LUMA = 100
+#: axe-core, installed by the Makefile's `axe` target from the npm package (env KDBOOK_AXE).
+AXE_JS = Path(os.environ.get("KDBOOK_AXE", Path(__file__).resolve().parent / "vendor" / "axe.min.js"))
 
 INSTALL_HINT = (
     "Install one with `make browser` (Debian/Ubuntu, as root: apt-get install chromium chromium-driver), "
@@ -131,14 +141,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_GET(self):
-        # Chromium asks every server for /favicon.ico; the book has none, and a
-        # 404 there is the test server's business, not a page error.
-        if self.path == "/favicon.ico" and not Path(self.translate_path(self.path)).exists():
-            self.send_response(204)
-            self.end_headers()
-            return
-        super().do_GET()
 
 
 @contextlib.contextmanager
@@ -218,7 +220,7 @@ def explorable_failures(driver) -> tuple[list[str], int]:
     """
     from selenium.webdriver.common.by import By
 
-    figures = driver.find_elements(By.CSS_SELECTOR, "figure.kd-explorable")
+    figures = driver.find_elements(By.CSS_SELECTOR, ".kd-explorable")
     failures = []
     for figure in figures:
         name = figure.get_attribute("data-kd-name") or "?"
@@ -292,6 +294,10 @@ def _frame_problems(state, before, expected) -> list[str]:
         problems.append("the frame has no alt text")
     elif shown not in state["alt"]:
         problems.append(f"alt {state['alt'][:120]!r} does not mention the value {shown!r}")
+    if state["live"] is None:
+        problems.append("no aria-live region in the explorable")
+    elif state["live"] != state["alt"]:
+        problems.append(f"the live region reads {state['live'][:80]!r}, not the new frame's description")
     for other, other_shown in state["others"].items():
         if f"{other}={other_shown}" not in state["key"].split("|"):
             problems.append(f"data-kd-key {state['key']!r} disagrees with control {other!r} = {other_shown!r}")
@@ -300,3 +306,142 @@ def _frame_problems(state, before, expected) -> list[str]:
 
 def _state(driver, figure, control) -> dict:
     return driver.execute_async_script(_script("explorable_state.js"), figure, control)
+
+
+# -- issue 23: the page as an artifact -----------------------------------------------------
+def page_bytes(driver) -> tuple[int, list[str]]:
+    """The book's own bytes the loaded page fetched: its HTML and its images (not under _static/), over http."""
+    rows = driver.execute_script(
+        "const nav = performance.getEntriesByType('navigation')[0];"
+        "return [[location.href, nav ? nav.encodedBodySize : 0]].concat(performance.getEntriesByType('resource')"
+        ".filter((r) => r.initiatorType === 'img' && !r.name.includes('/_static/'))"
+        ".map((r) => [r.name, r.encodedBodySize]));"
+    )
+    total = sum(int(size) for _, size in rows)
+    biggest = sorted(rows, key=lambda row: -row[1])[:3]
+    return total, [f"{name.rsplit('/', 2)[-1][:50]} {size / 1000:.0f} KB" for name, size in biggest]
+
+
+def weight_failures(driver) -> list[str]:
+    total, biggest = page_bytes(driver)
+    if total > PAGE_BYTES_BUDGET:
+        return [f"the page loads {total / 1000:.0f} KB of the book's own HTML and images "
+                f"(budget {PAGE_BYTES_BUDGET / 1000:.0f} KB); largest: {', '.join(biggest)}"]
+    return []
+
+
+def emulate_print(driver, on: bool) -> None:
+    """Print media at the PDF's column width (on), or the screen at the first width (off)."""
+    # The width first: kdbook-print.js fits the equations when the media changes.
+    set_width(driver, PRINT_WIDTH if on else WIDTHS[0])
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print" if on else ""})
+    # kdbook-print.js fits equations on the media change; let it and the layout settle.
+    driver.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => setTimeout(done, 50));")
+
+
+def print_failures(driver) -> list[str]:
+    """What the printed page would cut or show that paper cannot use."""
+    emulate_print(driver, True)
+    try:
+        return driver.execute_script(_script("print_check.js"))
+    finally:
+        emulate_print(driver, False)
+
+
+def accessibility_failures(driver) -> list[str]:
+    """axe-core's serious/critical WCAG 2.1 A/AA violations in the article, formula tab stops, explorables."""
+    if not AXE_JS.is_file():
+        return [f"axe-core is not installed at {AXE_JS}: run `make axe` (npm package axe-core)"]
+    return driver.execute_async_script(_script("a11y_check.js"), AXE_JS.read_text())
+
+
+def dark_failures(driver) -> list[str]:
+    """In the theme's dark mode, figures and explorable frames must not glare, nor panels be light.
+
+    One screenshot of the whole page (at half scale) in dark mode; the mean
+    luminance of each figure's box in it is what a reader sees, filters included.
+    """
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    found = driver.execute_script(_script("dark_check.js"))
+    failures = list(found["panels"])
+    if found["images"]:
+        driver.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => setTimeout(done, 50));")
+        size = driver.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];")
+        scale = 0.5
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": scale}})
+        page = np.asarray(Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB"), dtype=float)
+        luma = page @ np.array([0.2126, 0.7152, 0.0722])
+        for image in found["images"]:
+            x0, y0 = int(image["x"] * scale), int(image["y"] * scale)
+            x1, y1 = int((image["x"] + image["width"]) * scale), int((image["y"] + image["height"]) * scale)
+            box = luma[max(y0, 0):y1, max(x0, 0):x1]
+            if box.size == 0:
+                continue
+            value = float(box.mean())
+            if value > DARK_MAX_LUMA:
+                failures.append(f"{image['where']}: mean luminance {value:.0f}/255 in dark mode "
+                                f"(at most {DARK_MAX_LUMA})")
+    driver.execute_script("document.documentElement.dataset.theme = 'light';"
+                          "document.documentElement.dataset.mode = 'light';")
+    return failures
+
+
+def load_all_images(driver) -> None:
+    """Load the lazy images too (as printing does), and wait for every image."""
+    driver.execute_async_script(
+        "const done = arguments[0];"
+        "const images = Array.from(document.images);"
+        "images.forEach((img) => { if (img.loading === 'lazy') img.loading = 'eager'; });"
+        "Promise.all(images.map((img) => img.complete ? null : new Promise((resolve) => {"
+        "  img.addEventListener('load', resolve); img.addEventListener('error', resolve); })))"
+        ".then(() => done());"
+    )
+
+
+def artifact_checks(driver) -> list[str]:
+    """Issue 23 on the loaded page: weight at load, print, accessibility, dark mode."""
+    failures = weight_failures(driver)
+    load_all_images(driver)  # the other checks look at every figure
+    failures += print_failures(driver)
+    failures += accessibility_failures(driver)
+    failures += dark_failures(driver)
+    return failures
+
+
+def artifact_failures(driver, url: str) -> list[str]:
+    """Issue 23 on one page, loaded afresh: the checks above and a clean console."""
+    failures = load(driver, url)
+    failures += artifact_checks(driver)
+    failures += console_errors(driver)
+    return failures
+
+
+def no_script_failures(driver, url: str) -> list[str]:
+    """With JavaScript off, explorables show their initial frame (with alt) and no dead controls."""
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get(url)
+        return driver.execute_script(
+            "const out = [];"
+            "for (const box of document.querySelectorAll('.kd-explorable')) {"
+            "  const name = box.getAttribute('data-kd-name');"
+            "  const live = Array.from(box.querySelectorAll('input, select, button, output'))"
+            "    .filter((el) => el.getClientRects().length);"
+            "  if (live.length)"
+            "    out.push(`explorable ${name}: ${live.length} control(s) show without JavaScript and do nothing`);"
+            "  const img = box.querySelector('img.kd-frame');"
+            "  if (!img || !img.getClientRects().length || !(img.getAttribute('alt') || '').trim())"
+            "    out.push(`explorable ${name}: no initial frame with alt text without JavaScript`);"
+            "}"
+            "return out;"
+        )
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

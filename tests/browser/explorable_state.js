@@ -12,6 +12,7 @@ const [fig, input, done] = arguments;
     return;
   }
   let decoded = true;
+  if (img.loading === "lazy") img.loading = "eager";  // decode() of a lazy image out of view never settles
   try { await img.decode(); } catch (e) { decoded = false; }
   const src = img.getAttribute("src") || "";
   let h = 2166136261;  // FNV-1a: compare frames without sending data URIs back
@@ -29,5 +30,6 @@ const [fig, input, done] = arguments;
     alt: img.getAttribute("alt") || "", readout: readout.textContent.trim(),
     valuetext: input.getAttribute("aria-valuetext") || "", focused: document.activeElement === input,
     decoded: decoded && img.naturalWidth > 0, others,
+    live: fig.querySelector("[aria-live]") ? fig.querySelector("[aria-live]").textContent.trim() : null,
   });
 })().catch((e) => done({error: "the explorable state script failed: " + e}));

@@ -13,7 +13,7 @@ import urllib.parse
 import browser_checks as bc
 import pytest
 
-HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>
+HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">
 <script>window.MathJax = {{tex: {{macros: {{Lone: "L^{{1}}"}}}}, options: {{
   processHtmlClass: "tex2jax_process|mathjax_process|math|output_area"}}}};</script>
 <script defer src="mathjax/tex-chtml.js"></script>
@@ -39,7 +39,6 @@ GOOD_PAGE = HEAD.format(title="Theorem 2: deep linear students", style=THEME_MAT
 <div class="math">{WIDE_TAGGED}</div>
 <figure><img src="{PIXEL}" alt="A dot">
 <figcaption>Figure 1: the dot at <span class="math">\(x=1\)</span>.</figcaption></figure>
-<script>let THEBE_JS_URL = 1;</script><script>let THEBE_JS_URL = 2;</script>
 </section></article></body></html>"""
 
 BAD_PAGE = HEAD.format(title=r"Angles p(\theta)", style="") + rf"""
@@ -56,6 +55,7 @@ BAD_PAGE = HEAD.format(title=r"Angles p(\theta)", style="") + rf"""
 <div id="column" style="width:400px"><div class="math">{WIDE}</div></div>
 <div class="math"><span class="eqno">(1)</span>\[a = b \tag{{9}}\]</div>
 <script>throw new Error("boom from the page");</script>
+<script>let THEBE_JS_URL = 1;</script><script>let THEBE_JS_URL = 2;</script>
 </section></article></body></html>"""
 
 
@@ -68,6 +68,8 @@ def site(tmp_path_factory):
     (root / "mathjax").symlink_to(module.mathjax_source(), target_is_directory=True)
     (root / "good.html").write_text(GOOD_PAGE)
     (root / "bad.html").write_text(BAD_PAGE)
+    for name in ("kdbook-print.css", "kdbook-print.js", "kdbook-dark.css"):
+        (root / name).symlink_to(bc.ROOT / "_static" / name)
     with bc.serve(root) as url:
         yield root, url
 
@@ -96,6 +98,7 @@ def test_every_kind_of_broken_page_is_caught(driver, site):
         "code line wider than its column",
         "display equation with two numbers",
         "boom from the page",
+        "Identifier 'THEBE_JS_URL' has already been declared",
     ]
     missed = [e for e in expected if e not in report]
     assert not missed, f"checker missed {missed}; it reported:\n{report}"
@@ -132,6 +135,7 @@ def explorable_page(bug=None):
         for p, v in grid.items()
     )
     set_key = "" if bug == "key" else "img.setAttribute('data-kd-key', key);"
+    live = "" if bug == "live" else "fig.querySelector('.kd-live').textContent = frames[key].alt;"
     throw = "if (key.startsWith('kappa=2')) throw new Error('frame missing');" if bug == "jserror" else ""
     script = f"""(function () {{
   var fig = document.currentScript.parentElement, grid = {json.dumps(grid)}, frames = {json.dumps(frames)};
@@ -145,16 +149,18 @@ def explorable_page(bug=None):
     }}).join('|');
     {throw}
     img.setAttribute('src', frames[key].src); img.setAttribute('alt', frames[key].alt); {set_key}
+    {live}
   }}
   inputs.forEach(function (input) {{ input.addEventListener('input', update); }});
 }})();"""
     first = frames["kappa=0.5|n=20"]
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Explorable</title></head><body>'
-        f'<figure class="kd-explorable" data-kd-name="risk">{rows}'
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Explorable</title><link rel="icon" href="data:,">'
+        "</head><body>"
+        f'<div class="kd-explorable" data-kd-name="risk" role="group" aria-label="Risk">{rows}'
         f'<img class="kd-frame" data-kd-key="kappa=0.5|n=20" alt="{html.escape(first["alt"])}" src="{first["src"]}">'
-        f'<p class="kd-note">Values precomputed; launch the page for any value.</p><script>{script}</script>'
-        "</figure></body></html>"
+        f'<p class="kd-live" aria-live="polite"></p><script>{script}</script>'
+        "</div></body></html>"
     )
 
 
@@ -175,6 +181,7 @@ def test_correct_explorable_passes(driver, site, scheme):
         ("alt", "does not mention the value"),
         ("key", "data-kd-key 'kappa=0.5|n=20' lacks kappa=0.25"),
         ("jserror", "frame missing"),
+        ("live", "the live region reads ''"),
     ],
 )
 def test_broken_explorable_is_caught(driver, site, bug, message):
@@ -206,7 +213,8 @@ def test_static_explorable_of_the_package_meets_the_contract(driver, site):
         alt="A line of slope {slope} through {offset}", dpi=30,
     )
     root, url = site
-    page = f"<!DOCTYPE html><html><head><title>p</title></head><body>{widget._repr_html_()}</body></html>"
+    head = '<!DOCTYPE html><html><head><title>p</title><link rel="icon" href="data:,"></head>'
+    page = f"{head}<body>{widget._repr_html_()}</body></html>"
     (root / "package.html").write_text(page)
     bc.load(driver, url + "package.html")
     failures, count = bc.explorable_failures(driver)

@@ -19,7 +19,7 @@ def test_chapter_explorables(driver, base_url, html_dir, chapter):
     found, count = bc.explorable_failures(driver)
     failures += found
     if count == 0:
-        failures.append("no figure.kd-explorable on this chapter page (issue 9: every chapter has one)")
+        failures.append("no .kd-explorable on this chapter page (issue 9: every chapter has one)")
     assert not failures, bc.format_failures(f"{chapter}.html", failures)
 
 
@@ -35,5 +35,11 @@ def test_explorable_from_file_url(driver, html_dir, pytestconfig):
     found, count = bc.explorable_failures(driver)
     failures += found
     if count == 0:
-        failures.append("no figure.kd-explorable on this chapter page")
+        failures.append("no .kd-explorable on this chapter page")
     assert not failures, bc.format_failures(f"file://.../{chapters[0]}.html", failures)
+
+
+def test_chapter_explorables_without_javascript(driver, base_url, html_dir, chapter):
+    """JavaScript off: the initial frame with its alt text, and no control that would do nothing."""
+    failures = bc.no_script_failures(driver, f"{base_url}{chapter}.html")
+    assert not failures, bc.format_failures(f"{chapter}.html without JavaScript", failures)

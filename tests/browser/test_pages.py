@@ -13,10 +13,18 @@ def test_every_toc_page_was_built(html_dir, pytestconfig):
 
 
 def test_page(driver, base_url, html_dir, page, width):
-    """MathJax errors, unrendered TeX, cut equations, images without alt, JS errors."""
+    """MathJax errors, unrendered TeX, cut equations, images without alt, JS errors.
+
+    At the first width, the same load also gets issue 23's checks (test_artifact.py
+    says what they are): weight at load, print, accessibility, dark mode.
+    """
     assert (html_dir / f"{page}.html").is_file(), f"{page}.html was not built"
     bc.set_width(driver, width)
-    failures = bc.page_failures(driver, f"{base_url}{page}.html")
+    failures = bc.load(driver, f"{base_url}{page}.html")
+    if width == bc.WIDTHS[0]:
+        failures += bc.artifact_checks(driver)  # before page_check.js opens every toggle
+    failures += driver.execute_script(bc._script("page_check.js"))
+    failures += bc.console_errors(driver)
     assert not failures, bc.format_failures(f"{page}.html at {width} px", failures)
 
 

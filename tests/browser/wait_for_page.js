@@ -11,7 +11,8 @@ const done = arguments[arguments.length - 1];
     try { await MJ.startup.promise; } catch (e) { problems.push("MathJax failed: " + e); }
   }
   if (document.fonts && document.fonts.ready) await document.fonts.ready;
-  await Promise.all(Array.from(document.images).map((img) => img.complete ? null
+  // A lazy image far from the viewport does not load until it nears it: not waited for here.
+  await Promise.all(Array.from(document.images).map((img) => img.complete || img.loading === "lazy" ? null
     : new Promise((resolve) => { img.addEventListener("load", resolve); img.addEventListener("error", resolve); })));
   done(problems);
 })().catch((e) => done(["the page check could not wait for the page: " + e]));
