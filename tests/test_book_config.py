@@ -100,8 +100,10 @@ def _make(*args):
 
 
 def _prerequisites(database, target):
-    (line,) = [line for line in database.splitlines() if line.startswith(f"{target}:")]
-    return line.split(":", 1)[1].split()
+    """All prerequisites make's database gives ``target`` (a rule may add some in another line)."""
+    lines = [line for line in database.splitlines() if line.startswith(f"{target}:")]
+    assert lines, f"make has no rule for {target}"
+    return [p for line in lines for p in line.split(":", 1)[1].split()]
 
 
 def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
@@ -124,6 +126,9 @@ def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
     # under -j the order comes from these prerequisites, not from the list
     assert "nbval" in _prerequisites(database, "build-check")
     assert "build-check" in _prerequisites(database, "browser-check")
+    # the PDF is printed from the built book, then checked
+    assert "pdf-check" in _prerequisites(database, "check")
+    assert "build-check" in _prerequisites(database, "pdf")
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
 
 
