@@ -22,30 +22,31 @@ __all__ = ["Chapter", "CHAPTERS", "draw_roadmap", "describe_roadmap"]
 
 @dataclass(frozen=True)
 class Chapter:
-    """A chapter on the roadmap: its number, a short title, its part and what it uses."""
+    """A chapter on the roadmap: its number, a short title and detail, its part and what it uses."""
 
     number: int
     title: str
+    detail: str
     part: str
     uses: tuple[int, ...] = ()
 
 
 #: The chapters in reading order; ``uses`` names the chapters whose results each one builds on.
 CHAPTERS = (
-    Chapter(1, "The setting\nloss, flow, risk", "Foundations"),
-    Chapter(2, "Theorem 1\nshallow student", "What the student learns", (1,)),
-    Chapter(3, "Theorem 2\ndeep linear student", "What the student learns", (2,)),
-    Chapter(4, "Angle law p(θ)\nFigures 1-2", "How fast it learns", (1,)),
-    Chapter(5, "Theorem 3\nLemma 1", "How fast it learns", (2, 4)),
-    Chapter(6, "Rates\nCorollaries 1-2", "How fast it learns", (3, 5)),
-    Chapter(7, "Data geometry\nFigure 3", "Why distillation works", (4, 5)),
-    Chapter(8, "Optimization bias\nFigure 4", "Why distillation works", (2,)),
-    Chapter(9, "Strong monotonicity\nFigure 5", "Why distillation works", (5,)),
-    Chapter(10, "Variance\nreduction", "Beyond the linear model", (1, 2)),
-    Chapter(11, "Fidelity gap", "Beyond the linear model", (2,)),
-    Chapter(12, "Self-distillation\nspectral filter", "After the paper", (2,)),
-    Chapter(13, "Bayes teacher\nbias vs variance", "After the paper", (1, 10)),
-    Chapter(14, "Wide networks\nkernel regime", "After the paper", (2, 5, 10)),
+    Chapter(1, "The setting", "loss, flow, risk", "Foundations"),
+    Chapter(2, "Theorem 1", "shallow student", "What the student learns", (1,)),
+    Chapter(3, "Theorem 2", "deep linear student", "What the student learns", (2,)),
+    Chapter(4, "Angle law p(θ)", "Figures 1-2", "How fast it learns", (1,)),
+    Chapter(5, "Theorem 3", "Lemma 1", "How fast it learns", (2, 4)),
+    Chapter(6, "Rates", "Corollaries 1-2", "How fast it learns", (3, 5)),
+    Chapter(7, "Data geometry", "Figure 3", "Why distillation works", (4, 5)),
+    Chapter(8, "Optimization bias", "Figure 4", "Why distillation works", (2,)),
+    Chapter(9, "Strong monotonicity", "Figure 5", "Why distillation works", (5,)),
+    Chapter(10, "Variance reduction", "by distillation", "Beyond the linear model", (1, 2)),
+    Chapter(11, "Fidelity gap", "student vs teacher", "Beyond the linear model", (2,)),
+    Chapter(12, "Self-distillation", "spectral filter", "After the paper", (2,)),
+    Chapter(13, "Bayes teacher", "bias vs variance", "After the paper", (1, 10)),
+    Chapter(14, "Wide networks", "kernel regime", "After the paper", (2, 5, 10)),
 )
 
 _PART_COLORS = ("#dbe9f6", "#d6efe6", "#fbe8c8", "#f3dce9", "#e4e4e4", "#e8e0f5")
@@ -83,7 +84,9 @@ def draw_roadmap() -> Figure:
                                         facecolor=_PART_COLORS[row % len(_PART_COLORS)],
                                         edgecolor="#333333", linewidth=1.0, zorder=2))
             far = [u for u in chapter.uses if row - row_of[u] > 1]
-            label = f"{chapter.number}. {chapter.title}" + (f"\nuses {', '.join(map(str, far))}" if far else "")
+            lines = [f"{chapter.number}. {chapter.title}", chapter.detail]
+            lines += [f"uses {', '.join(map(str, far))}"] if far else []
+            label = "\n".join(line for line in lines if line)
             ax.text(x, y, label, ha="center", va="center", fontsize=10, color="#111111", zorder=3, linespacing=1.1)
     for chapter in CHAPTERS:
         for used in (u for u in chapter.uses if row_of[chapter.number] - row_of[u] <= 1):
@@ -119,7 +122,7 @@ def describe_roadmap() -> str:
     lines = [f"A diagram of the {len(CHAPTERS)} chapters in {len(parts)} rows, one per part."]
     for chapter in CHAPTERS:
         if chapter.number in users:
-            title = chapter.title.replace("\n", ", ")
+            title = ", ".join(part for part in (chapter.title, chapter.detail) if part)
             lines.append(f"Chapter {chapter.number} ({title}) leads to chapter"
                          f"{'s' if len(users[chapter.number]) > 1 else ''} {listed(users[chapter.number])}.")
     return " ".join(lines)

@@ -38,7 +38,7 @@ def test_the_description_changes_with_the_table(monkeypatch):
     import kdbook.roadmap as roadmap
 
     before = describe_roadmap()
-    changed = tuple(c if c.number != 9 else roadmap.Chapter(9, c.title, c.part, (5, 8)) for c in CHAPTERS)
+    changed = tuple(c if c.number != 9 else roadmap.Chapter(9, c.title, c.detail, c.part, (5, 8)) for c in CHAPTERS)
     monkeypatch.setattr(roadmap, "CHAPTERS", changed)
     assert describe_roadmap() != before and "leads to chapter 9" in describe_roadmap()
 
