@@ -114,7 +114,7 @@ lint: $(STAMP) $(ACTIONLINT)
 # session fixtures (the Binder environment, kernels) are built once; measured,
 # per-test distribution cost a third more CPU time.
 unit: $(STAMP) $(ACTIONLINT)
-	nice -n 10 $(PYTEST) -n $(JOBS) --dist loadfile tests --ignore=tests/browser
+	nice -n 19 $(PYTEST) -n $(JOBS) --dist loadfile tests --ignore=tests/browser
 
 notebooks-clean: $(STAMP)
 	$(BIN)/python scripts/check_notebooks.py chapters
@@ -156,10 +156,11 @@ browser:
 # Every page at 1400 px and 420 px, every explorable stepped with the keyboard,
 # in headless Chromium, over the book that build-check built. A missing
 # browser fails; it never skips.
-# Two Chromiums ($(JOBS) workers, --dist load: the pages are spread one by one;
-# each worker has its own browser and server): measured 172 -> 111 s.
+# Two Chromiums ($(JOBS) workers, each with its own browser and server): measured
+# 172 -> 111 s. --dist loadgroup: the tests of one page share a worker (conftest.py
+# groups them), so a chapter's reader report comes from the load its page test makes.
 browser-check: $(STAMP) browser axe
-	$(PYTEST) -n $(JOBS) --dist load tests/browser --book-html _build/html --book-toc _toc.yml
+	$(PYTEST) -n $(JOBS) --dist loadgroup tests/browser --book-html _build/html --book-toc _toc.yml
 
 # axe-core for the accessibility checks of tests/browser: the npm package, unpacked
 # into tests/browser/vendor (not committed); npm itself from apt-get when missing.

@@ -5,7 +5,7 @@
 // on demand.
 (function () {
   "use strict";
-  const fitted = [];
+  const fitted = [];  // [box, its own inline font size (MathJax scales some)]
   const opened = [];
   // The width an equation may take: its holder's content box less the equation number.
   function roomFor(box) {
@@ -28,7 +28,7 @@
         const room = roomFor(box);
         if (need <= room + 0.5) break;
         const size = parseFloat(getComputedStyle(box).fontSize);
-        if (!fitted.includes(box)) fitted.push(box);
+        if (!fitted.some(function (f) { return f[0] === box; })) fitted.push([box, box.style.fontSize]);
         box.style.fontSize = Math.max(4, size * (room - 2) / need) + "px";
       }
     });
@@ -40,8 +40,11 @@
     });
     fitEquations();
   }
+  function unfit() {
+    fitted.splice(0).forEach(function (f) { f[0].style.fontSize = f[1]; });
+  }
   function screen() {
-    fitted.splice(0).forEach(function (box) { box.style.fontSize = ""; });
+    unfit();
     opened.splice(0).forEach(function (d) { d.open = false; });
   }
   window.kdbookPrint = print;
@@ -49,11 +52,16 @@
   window.addEventListener("afterprint", screen);
   const media = window.matchMedia("print");
   media.addEventListener("change", function (event) { (event.matches ? print : screen)(); });
-  // A print layout whose width changes (print preview's paper size) is fitted again.
+  // A print layout whose width changes (print preview's paper size) is fitted again;
+  // a screen layout that still has fitted equations is restored. Chromium can leave
+  // out the media "change" event when the width changes with the media (seen with
+  // emulated media: 1 time in 5 the page stayed fitted after printing).
   window.addEventListener("resize", function () {
     if (media.matches) {
-      fitted.splice(0).forEach(function (box) { box.style.fontSize = ""; });
+      unfit();
       fitEquations();
+    } else if (fitted.length || opened.length) {
+      screen();
     }
   });
 })();

@@ -118,7 +118,7 @@ def test_make_test_runs_every_check_and_the_browser_checks_after_the_build():
     nbval = (f"--nbval-lax --nbval-cell-timeout {timeout} -p scripts.nbval_cache -n 2 --dist loadfile "
              "--nbval-cache _build/.jupyter_cache chapters")
     build = "jupyter-book build . -n -W --keep-going"
-    browser = "-m pytest -p no:cacheprovider tests/browser --book-html _build/html --book-toc _toc.yml"
+    browser = "-m pytest -p no:cacheprovider -n 2 --dist loadgroup tests/browser --book-html _build/html"
     assert checks.index(nbval) < checks.index(build) < checks.index(browser)
     database = _make("-p", "check")
     assert {"lint", "unit", "notebooks-clean", "nbval", "build-check", "browser-check"} <= set(

@@ -44,6 +44,10 @@ CHAPTER_PAGES = [
 ]
 
 WIDTHS = (1400, 420)
+
+#: Reader reports (reader_check.js) of chapter pages as they loaded at the first width,
+#: taken by test_pages.test_page and checked by test_reader (one load serves both).
+READER_REPORTS: dict[str, dict] = {}
 HEIGHT = 1000
 
 CHROMIUM_FLAGS = [

@@ -68,6 +68,16 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("width", bc.WIDTHS)
 
 
+def pytest_collection_modifyitems(items):
+    """Under ``--dist loadgroup`` the tests of one page run on one worker, in file order
+    (test_pages before test_reader), so the reader report of a chapter's page test is reused."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        page = params.get("page") or params.get("chapter")
+        if page:
+            item.add_marker(pytest.mark.xdist_group(page))
+
+
 @pytest.fixture(scope="session")
 def html_dir(pytestconfig):
     path = book_html(pytestconfig)

@@ -16,12 +16,15 @@ def test_page(driver, base_url, html_dir, page, width):
     """MathJax errors, unrendered TeX, cut equations, images without alt, JS errors.
 
     At the first width, the same load also gets issue 23's checks (test_artifact.py
-    says what they are): weight at load, print, accessibility, dark mode.
+    says what they are): weight at load, print, accessibility, dark mode; on a
+    chapter, first of all, the reader report that test_reader.py checks.
     """
     assert (html_dir / f"{page}.html").is_file(), f"{page}.html was not built"
     bc.set_width(driver, width)
     failures = bc.load(driver, f"{base_url}{page}.html")
     if width == bc.WIDTHS[0]:
+        if page in bc.CHAPTER_PAGES:  # as it loads, for test_reader.py (which checks it)
+            bc.READER_REPORTS[page] = driver.execute_script(bc._script("reader_check.js"))
         failures += bc.artifact_checks(driver)  # before page_check.js opens every toggle
     failures += driver.execute_script(bc._script("page_check.js"))
     failures += bc.console_errors(driver)
