@@ -6,10 +6,16 @@
 #               and the real-browser checks of the built HTML (tests/browser)
 # The virtual environment is created once and reused; it is rebuilt when
 # requirements.txt or pyproject.toml change. pip installs without byte-compiling
-# (--no-compile) and compileall then compiles everything on every core: pip
-# compiles file by file on one (measured: install 45 -> 38 s). Compiled it must
-# be: where PYTHONDONTWRITEBYTECODE is set, as on these machines, a module never
-# compiled is compiled again on every import (nbval: 164 -> 200 CPU-s).
+# (--no-compile): Python compiles a module when it is first imported and keeps
+# the bytecode, so only the fifth of site-packages the book uses is compiled,
+# the common part once, right after pip (WARM_IMPORTS), not by several workers
+# at the same time. Measured on a clean clone: install 45 -> 28 s. Python must
+# keep what it compiles: where PYTHONDONTWRITEBYTECODE is set (as on these
+# machines), every process would compile torch and scipy again on every import
+# (nbval: 164 -> 200 CPU-s), so make does not pass it on.
+unexport PYTHONDONTWRITEBYTECODE
+WARM_IMPORTS := torch, scipy.optimize, scipy.stats, scipy.linalg, matplotlib.pyplot, pandas, sympy, sklearn.svm, \
+	nbclient, ipykernel.kernelapp, jupyter_book, sphinx, myst_nb, pytest, nbval, xdist, selenium.webdriver, kdbook
 #
 # Each chapter is executed once per `make test`: nbval runs it (and fails on
 # any error), and scripts/nbval_cache.py stores the outputs of its kernel in
@@ -66,8 +72,7 @@ $(STAMP): requirements.txt pyproject.toml
 	  fi; }
 	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
-	@# As pip does, files that are not Python 3.11 (torch's 3.12 test helpers) stay source.
-	$(BIN)/python -m compileall -qq -j 0 $(VENV)/lib || true
+	MPLBACKEND=Agg $(BIN)/python -c "import $(WARM_IMPORTS)"
 	touch $(STAMP)
 
 # The execution cache is emptied when kdbook/, requirements.txt or
@@ -87,7 +92,6 @@ book: $(STAMP)
 # ends (--output-sync), and any failure fails `make test`.
 test: $(STAMP) browser
 	rm -rf _build
-	$(BIN)/python -m compileall -qq -j 0 kdbook scripts tests
 	@echo "make test: $(CHECKS), $(JOBS) at a time; each check's output appears when it ends"
 	$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target check
 
