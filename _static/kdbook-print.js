@@ -55,7 +55,7 @@
   // A print layout whose width changes (print preview's paper size) is fitted again;
   // a screen layout that still has fitted equations is restored. Chromium can leave
   // out the media "change" event when the width changes with the media (seen with
-  // emulated media: 1 time in 5 the page stayed fitted after printing).
+  // emulated media: in 2 of 5 to 5 of 6 print/screen cycles the page stayed fitted).
   window.addEventListener("resize", function () {
     if (media.matches) {
       unfit();

@@ -162,7 +162,7 @@ def test_each_planted_fault_is_caught(driver, site, name, options, messages):
 
 def test_printing_leaves_the_screen_page_as_it_was(driver, site):
     """kdbook-print.js restores fitted equations when the screen comes back, even when Chromium
-    leaves out the media "change" event (it did, 1 time in 5, with emulated media: then every later
+    leaves out the media "change" event (it did in 2 of 5 to 5 of 6 emulated cycles: then every later
     check of the page ran on its print layout). Fails on the script without its resize fallback."""
     root, url = site
     (root / "restore.html").write_text(artifact_page())
