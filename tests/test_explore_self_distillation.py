@@ -27,7 +27,7 @@ def test_every_control_changes_the_frame():
 def test_the_title_reports_the_rounds_error():
     figure = draw_self_distillation(40, 0.0)
     title = figure.axes[0].get_title()
-    assert title.startswith("round 40, α = 0: test error")
+    assert title.startswith("round 40, χ = 0: test error")
     errors = [float(t.split()[0].strip("()")) for t in title.split("test error ")[1].split("teacher ")]
     assert errors[0] > errors[1], "40 pure rounds underfit: worse than the teacher"
 

@@ -64,7 +64,7 @@ def draw_self_distillation(rounds: int = 3, alpha: float = 0.0, *, ridge: float 
     top.plot(grid, student, color=ROLE_COLORS["distillation"], lw=2.2, label=f"round {rounds}")
     top.set_ylim(-1.9, 1.9)
     label_axes(top, "input x", "prediction",
-               f"round {rounds}, α = {alpha:g}: test error {errors[1]:.3f} (teacher {errors[0]:.3f})")
+               f"round {rounds}, χ = {alpha:g}: test error {errors[1]:.3f} (teacher {errors[0]:.3f})")
     top.legend(loc="lower left", fontsize=9, ncols=2)
 
     values, vectors = np.linalg.eigh(K)
@@ -95,7 +95,7 @@ def self_distillation_explorer(*, rounds: int = 3, alpha: float = 0.0, seed: int
 
     controls = {
         "rounds": widgets.IntSlider(value=rounds, min=0, max=100, description="rounds", continuous_update=False),
-        "alpha": widgets.FloatSlider(value=alpha, min=0, max=1, step=0.05, description="label weight α",
+        "alpha": widgets.FloatSlider(value=alpha, min=0, max=1, step=0.05, description="label weight χ",
                                      continuous_update=False),
     }
     return explorer(lambda rounds, alpha: draw_self_distillation(rounds, alpha, seed=seed), controls,
