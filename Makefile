@@ -141,7 +141,7 @@ build-check: $(STAMP)
 # that cache, and runs the browser checks on that build.
 CHAPTER_OUT := _build/chapter
 CH_FILE = $(wildcard chapters/$(CH)*.ipynb)
-chapter: $(STAMP) browser
+chapter: $(STAMP) browser axe
 	@test -n "$(CH)" || { echo "usage: make chapter CH=05" >&2; exit 1; }
 	@test "$(words $(CH_FILE))" = 1 || { echo "CH=$(CH) matches $(words $(CH_FILE)) chapters: $(CH_FILE)" >&2; exit 1; }
 	$(BIN)/python scripts/exec_cache.py $(EXEC_CACHE)
