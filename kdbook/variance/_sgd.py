@@ -148,6 +148,19 @@ def _softmax_rows(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
+def _softmax_excess(Z, y, f_star):
+    """``f(W) - f_star`` for a batch of softmax students ``W`` (..., K, d): mean cross-entropy over all of Z."""
+    n = Z.shape[0]
+
+    def excess(W):
+        logits = Z @ np.swapaxes(W, -1, -2)  # (..., n, K)
+        top = logits.max(axis=-1)
+        log_norm = top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))
+        return np.mean(log_norm - logits[..., np.arange(n), y], axis=-1) - f_star
+
+    return excess
+
+
 @validate_params(Z=Array("n", "d"), y=LABELS, Theta=Array("K", "d"), W_star=Array("K", "d", optional=True),
                  **_SETTINGS)
 def run_kd_sgd_softmax(
@@ -207,11 +220,7 @@ def run_kd_sgd_softmax(
         grad = np.swapaxes(residual, -1, -2) @ Zb[None] / m  # (L, S, K, d)
         return grad + lam_col * full_teacher_grad if unbiased else grad
 
-    def excess(W):
-        logits = Z @ np.swapaxes(W, -1, -2)  # (L, S, n, K)
-        top = logits.max(axis=-1)
-        log_norm = top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))
-        return np.mean(log_norm - logits[..., np.arange(n), y], axis=-1) - f_star
+    excess = _softmax_excess(Z, y, f_star)
 
     start = np.zeros((lams.size, n_seeds, K, d))
     return _run(lams, start, gradient, excess, rng=rng, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
@@ -282,11 +291,7 @@ def run_kd_sgd_softmax_teachers(
         residual = _softmax_rows(logits) - targets[:, idx]
         return np.swapaxes(residual, -1, -2) @ Zb[None] / m + correction
 
-    def excess(W):
-        logits = Z @ np.swapaxes(W, -1, -2)
-        top = logits.max(axis=-1)
-        log_norm = top + np.log(np.exp(logits - top[..., None]).sum(axis=-1))
-        return np.mean(log_norm - logits[..., np.arange(n), y], axis=-1) - f_star
+    excess = _softmax_excess(Z, y, f_star)
 
     start = np.zeros((lam_all.size, n_seeds, K, d))
     run = _run(lam_all, start, gradient, excess, rng=seed, n=n, m=m, lr=lr, steps=steps, record_every=record_every)
