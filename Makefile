@@ -9,7 +9,7 @@
 # (--no-compile): Python compiles a module when it is first imported and keeps
 # the bytecode, so only the fifth of site-packages the book uses is compiled,
 # the common part once, right after pip (WARM_IMPORTS), not by several workers
-# at the same time. Measured on a clean clone: install 45 -> 28 s. Python must
+# at the same time. Measured on clean clones: install 45 -> 25-30 s. Python must
 # keep what it compiles: where PYTHONDONTWRITEBYTECODE is set (as on these
 # machines), every process would compile torch and scipy again on every import
 # (nbval: 164 -> 200 CPU-s), so make does not pass it on.

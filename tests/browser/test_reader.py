@@ -17,9 +17,6 @@ CODE_IN_BOOK = 300
 #: Mentions of assertions or the build in the prose of all chapters together.
 BUILD_MENTIONS_IN_BOOK = 12
 
-_measured: dict[str, dict] = {}
-
-
 def reader_report(driver, url: str) -> dict:
     bc.load(driver, url)
     return driver.execute_script(bc._script("reader_check.js"))
@@ -31,8 +28,7 @@ def test_chapter_reads_as_a_textbook(driver, base_url, html_dir, chapter):
     report = bc.READER_REPORTS.get(chapter)
     if report is None:
         bc.set_width(driver, bc.WIDTHS[0])
-        report = reader_report(driver, f"{base_url}{chapter}.html")
-    _measured[chapter] = report
+        report = bc.READER_REPORTS[chapter] = reader_report(driver, f"{base_url}{chapter}.html")
     failures = list(report["failures"])
     if report["codeLines"] > CODE_PER_CHAPTER:
         failures.append(f"{report['codeLines']} visible code lines (budget {CODE_PER_CHAPTER} per chapter)")
@@ -48,15 +44,15 @@ def test_book_wide_budgets(driver, base_url, html_dir, pytestconfig):
         pytest.fail("the toc has no chapter page")
     bc.set_width(driver, bc.WIDTHS[0])
     for chapter in chapters:
-        if chapter not in _measured:
-            _measured[chapter] = reader_report(driver, f"{base_url}{chapter}.html")
-    code = {c: _measured[c]["codeLines"] for c in chapters}
-    mentions = {c: _measured[c]["buildMentions"] for c in chapters}
+        if chapter not in bc.READER_REPORTS:
+            bc.READER_REPORTS[chapter] = reader_report(driver, f"{base_url}{chapter}.html")
+    code = {c: bc.READER_REPORTS[c]["codeLines"] for c in chapters}
+    mentions = {c: bc.READER_REPORTS[c]["buildMentions"] for c in chapters}
     problems = []
     if sum(code.values()) > CODE_IN_BOOK:
         problems.append(f"{sum(code.values())} visible code lines in the book (budget {CODE_IN_BOOK}): {code}")
     if sum(mentions.values()) > BUILD_MENTIONS_IN_BOOK:
-        quoted = {c: _measured[c]["mentioned"] for c in chapters if _measured[c]["mentioned"]}
+        quoted = {c: bc.READER_REPORTS[c]["mentioned"] for c in chapters if bc.READER_REPORTS[c]["mentioned"]}
         problems.append(f"{sum(mentions.values())} mentions of assertions or the build in chapter prose "
                         f"(budget {BUILD_MENTIONS_IN_BOOK}): {quoted}")
     assert not problems, "\n".join(problems)
